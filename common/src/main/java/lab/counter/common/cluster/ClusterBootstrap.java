@@ -1,0 +1,87 @@
+package lab.counter.common.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.List;
+import lab.counter.common.config.ConfigKeys;
+import lab.counter.common.config.Settings;
+
+/**
+ * Builds the clustered {@link Vertx} every service runs on: Hazelcast with TCP-IP join over an
+ * explicit member list, multicast and phone-home off, bound to one interface; the event bus on the
+ * same interface; Micrometer metrics into a Prometheus registry.
+ */
+public final class ClusterBootstrap {
+
+  private ClusterBootstrap() {}
+
+  /** Starts a clustered Vert.x instance configured from {@code settings}. */
+  public static Future<Vertx> start(Settings settings) {
+    String host = settings.string(ConfigKeys.CLUSTER_HOST);
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(settings));
+
+    EventBusOptions eventBus = new EventBusOptions()
+        .setHost(host)
+        .setClusterPublicHost(host)
+        .setPort(settings.integer(ConfigKeys.EVENT_BUS_PORT, 0, 65535));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(eventBus)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+
+    return Vertx.builder()
+        .with(options)
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withClusterManager(clusterManager)
+        .buildClustered();
+  }
+
+  /**
+   * Returns the Hazelcast configuration: Vert.x's defaults from {@link ConfigUtil#loadConfig()} (they
+   * declare the maps Vert.x needs) with the network replaced, because the default joins by
+   * multicast.
+   */
+  static Config hazelcastConfig(Settings settings) {
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(settings.string(ConfigKeys.CLUSTER_NAME));
+
+    String host = settings.string(ConfigKeys.CLUSTER_HOST);
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(settings.integer(ConfigKeys.CLUSTER_PORT, 1, 65535));
+    network.setPortAutoIncrement(false);
+    network.setPublicAddress(host);
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
+    network.getRestApiConfig().setEnabled(false);
+
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getAwsConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(settings.list(ConfigKeys.CLUSTER_MEMBERS));
+
+    String heartbeat = String.valueOf(settings.integer(ConfigKeys.CLUSTER_HEARTBEAT_TIMEOUT_S, 2, 600));
+    String mergeDelay = String.valueOf(settings.integer(ConfigKeys.CLUSTER_MERGE_DELAY_S, 1, 600));
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.bind.any", "false");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.wait.seconds.before.join", "0");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", heartbeat);
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", mergeDelay);
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", mergeDelay);
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    return config;
+  }
+}

@@ -1,0 +1,130 @@
+package lab.counter.common.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.backends.BackendRegistries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Router plumbing every service shares: the body limit, JSON responses, the JSON error format for
+ * every failure (including 404, 405 and 413 raised by vertx-web itself) and the {@code /metrics}
+ * route.
+ */
+public final class HttpSupport {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpSupport.class);
+  private static final String JSON = "application/json";
+
+  private HttpSupport() {}
+
+  /**
+   * Creates a router with a body handler capped at {@code maxBodyBytes} (413 past it), JSON errors
+   * for every failure and a Prometheus {@code GET /metrics} route.
+   */
+  public static Router createRouter(io.vertx.core.Vertx vertx, long maxBodyBytes) {
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.get("/metrics").handler(HttpSupport::metrics);
+    router.route().failureHandler(HttpSupport::failure);
+    router.errorHandler(404, ctx -> sendError(ctx, ApiError.notFound("not found",
+        "no route for " + ctx.request().method() + " " + ctx.request().path())));
+    router.errorHandler(405, ctx -> sendError(ctx, new ApiError(405, "method not allowed",
+        ctx.request().method() + " is not supported on " + ctx.request().path())));
+    return router;
+  }
+
+  /** Sends {@code body} as JSON with status 200. */
+  public static void ok(RoutingContext ctx, JsonObject body) {
+    send(ctx, 200, body);
+  }
+
+  /** Sends {@code body} as JSON with {@code status}. */
+  public static void send(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
+  }
+
+  /** Sends the JSON error body of {@code error} with its status. */
+  public static void sendError(RoutingContext ctx, ApiError error) {
+    send(ctx, error.status(), error.toJson());
+  }
+
+  /** Completes {@code ctx} with the outcome of {@code result}: 200 and its JSON, or the JSON error. */
+  public static void respond(RoutingContext ctx, Future<JsonObject> result) {
+    result.onSuccess(body -> ok(ctx, body)).onFailure(failure -> sendError(ctx, ApiError.from(failure)));
+  }
+
+  /**
+   * Parses the request body as a JSON object.
+   *
+   * @throws ApiError 400 when the body is missing, malformed or not a JSON object
+   */
+  public static JsonObject jsonBody(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ApiError.badRequest("invalid JSON", "the request body is empty; send a JSON object");
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw ApiError.badRequest("invalid JSON", "the request body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+    if (!(parsed instanceof JsonObject object)) {
+      throw ApiError.badRequest("invalid JSON", "the request body must be a JSON object");
+    }
+    return object;
+  }
+
+  /**
+   * Replies to an event-bus request with the outcome of {@code result}: the JSON body, or a failed
+   * reply that {@link ApiError#from} turns back into the same error.
+   */
+  public static void reply(Message<?> message, Future<JsonObject> result) {
+    result.onSuccess(message::reply).onFailure(failure -> {
+      ApiError error = ApiError.from(failure);
+      message.fail(error.toReplyCode(), error.toReplyMessage());
+    });
+  }
+
+  private static void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError error) {
+      sendError(ctx, error);
+    } else if (ctx.statusCode() == 413) {
+      sendError(ctx, new ApiError(413, "body too large", "the request body exceeds the limit; send a smaller body"));
+    } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      sendError(ctx, new ApiError(ctx.statusCode(), "bad request", "the request was rejected"));
+    } else {
+      LOG.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
+      sendError(ctx, new ApiError(500, "internal error", "the request failed; see the service log"));
+    }
+  }
+
+  private static void metrics(RoutingContext ctx) {
+    if (BackendRegistries.getDefaultNow() instanceof PrometheusMeterRegistry registry) {
+      ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+    } else {
+      sendError(ctx, ApiError.unavailable("metrics disabled", "this process runs without a Prometheus registry"));
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

@@ -1,0 +1,122 @@
+package lab.counter.common.http;
+
+import io.vertx.core.json.JsonObject;
+import java.util.regex.Pattern;
+
+/** Validation of the fields the HTTP and event-bus APIs share, each failure a 400 {@link ApiError}. */
+public final class RequestFields {
+
+  /** Longest accepted counter name, in characters. */
+  public static final int MAX_NAME_LENGTH = 128;
+
+  /** Letters, digits and {@code _ . : -}, starting with a letter, digit or underscore. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]*");
+
+  private RequestFields() {}
+
+  /** Returns the {@code counter_name} field of a request body, validated by {@link #counterName(String)}. */
+  public static String counterName(JsonObject body) {
+    Object value = body.getValue("counter_name");
+    if (value == null) {
+      throw ApiError.badRequest("invalid counter_name", "counter_name is missing; send a string such as \"views\"");
+    }
+    if (!(value instanceof String name)) {
+      throw ApiError.badRequest("invalid counter_name", "counter_name must be a string, was " + typeOf(value));
+    }
+    return counterName(name);
+  }
+
+  /**
+   * Returns {@code name} when it is a valid counter name: 1 to {@value #MAX_NAME_LENGTH} characters of
+   * letters, digits and {@code _ . : -}, not starting with {@code .}, {@code :} or {@code -}.
+   */
+  public static String counterName(String name) {
+    if (name.isEmpty()) {
+      throw ApiError.badRequest("invalid counter_name", "counter_name must not be empty");
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw ApiError.badRequest("invalid counter_name",
+          "counter_name is " + name.length() + " characters long; the maximum is " + MAX_NAME_LENGTH);
+    }
+    if (!NAME.matcher(name).matches()) {
+      throw ApiError.badRequest("invalid counter_name",
+          "counter_name may contain only letters, digits and _ . : - and must start with a letter, digit or _");
+    }
+    return name;
+  }
+
+  /**
+   * Returns the positive integer in {@code field}, or {@code defaultValue} when the field is absent.
+   * Rejects fractions, strings, booleans, zero, negatives and numbers beyond a signed 64-bit integer.
+   */
+  public static long positiveLong(JsonObject body, String field, long defaultValue) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      if (body.containsKey(field)) {
+        throw ApiError.badRequest("invalid " + field, field + " must be a positive integer, was null");
+      }
+      return defaultValue;
+    }
+    if (value instanceof Integer || value instanceof Long) {
+      long number = ((Number) value).longValue();
+      if (number <= 0) {
+        throw ApiError.badRequest("invalid " + field, field + " must be a positive integer, was " + number);
+      }
+      return number;
+    }
+    if (value instanceof java.math.BigInteger big) {
+      throw ApiError.badRequest("invalid " + field, field + " " + big + " exceeds the maximum " + Long.MAX_VALUE);
+    }
+    throw ApiError.badRequest("invalid " + field, field + " must be a positive integer, was " + typeOf(value) + " " + abbreviate(value));
+  }
+
+  /** Returns an optional string field, or null when absent; rejects other types. */
+  public static String optionalString(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String text)) {
+      throw ApiError.badRequest("invalid " + field, field + " must be a string, was " + typeOf(value));
+    }
+    return text;
+  }
+
+  /**
+   * Parses the {@code enabled} query parameter of the partition endpoints.
+   *
+   * @throws ApiError 400 unless it is {@code true} or {@code false}
+   */
+  public static boolean enabledParam(String raw) {
+    if ("true".equalsIgnoreCase(raw)) {
+      return true;
+    }
+    if ("false".equalsIgnoreCase(raw)) {
+      return false;
+    }
+    throw ApiError.badRequest("invalid enabled",
+        raw == null ? "the query parameter enabled is missing; use ?enabled=true or ?enabled=false"
+            : "enabled must be true or false, was '" + abbreviate(raw) + "'");
+  }
+
+  private static String typeOf(Object value) {
+    if (value instanceof Number) {
+      return "a number";
+    }
+    if (value instanceof Boolean) {
+      return "a boolean";
+    }
+    if (value instanceof String) {
+      return "a string";
+    }
+    if (value instanceof JsonObject) {
+      return "an object";
+    }
+    return "an array";
+  }
+
+  private static String abbreviate(Object value) {
+    String text = String.valueOf(value);
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  }
+}

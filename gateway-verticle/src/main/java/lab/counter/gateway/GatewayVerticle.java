@@ -1,0 +1,210 @@
+package lab.counter.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import lab.counter.common.cluster.ClusterAdmin;
+import lab.counter.common.cluster.NodeDirectory;
+import lab.counter.common.cluster.PartitionTable;
+import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.config.ConfigKeys;
+import lab.counter.common.config.Settings;
+import lab.counter.common.http.ApiError;
+import lab.counter.common.http.HttpSupport;
+import lab.counter.common.http.RequestFields;
+import lab.counter.common.protocol.Actions;
+import lab.counter.common.protocol.Addresses;
+import lab.counter.common.protocol.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public API: routes increments to a region over the event bus, forwards global reads to the
+ * coordinator, and offers the admin endpoints (partition, force-sync) and the consistency
+ * comparison.
+ */
+public final class GatewayVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  private static final String ALL_REGIONS = "all";
+
+  private final ServiceIdentity self;
+  private final String host;
+  private final List<String> regions;
+  private final long requestTimeoutMillis;
+  private final long syncTimeoutMillis;
+  private final long strongTimeoutMillis;
+  private final long presenceIntervalMillis;
+  private final long maxBodyBytes;
+
+  private NodeDirectory directory;
+  private PartitionTable partitions;
+  private RegionRouter regionRouter;
+  private ConsistencyComparison comparison;
+  private HttpServer server;
+
+  /** Creates the gateway from {@code HTTP_PORT} (default 8080), {@code REGIONS} and the timeouts. */
+  public GatewayVerticle(Settings settings) {
+    this.self = ServiceIdentity.starting(ServiceIdentity.GATEWAY_SERVICE, "gateway", null,
+        settings.port(ConfigKeys.HTTP_PORT, 8080));
+    this.host = settings.string(ConfigKeys.HTTP_HOST);
+    this.regions = settings.list(ConfigKeys.REGIONS).stream().map(RequestFields::counterName).toList();
+    this.requestTimeoutMillis = settings.number(ConfigKeys.REQUEST_TIMEOUT_MS, 50, 600_000);
+    this.syncTimeoutMillis = settings.number(ConfigKeys.SYNC_TIMEOUT_MS, 50, 600_000);
+    this.strongTimeoutMillis = settings.number(ConfigKeys.STRONG_TIMEOUT_MS, 50, 600_000);
+    this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
+    this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
+  }
+
+  @Override
+  public Future<?> start() {
+    return PartitionTable.install(vertx, self.nodeId())
+        .compose(table -> {
+          partitions = table;
+          directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
+          regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis);
+          comparison = new ConsistencyComparison(vertx, regionRouter, strongTimeoutMillis);
+          return vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host);
+        })
+        .andThen(listening -> {
+          server = listening.result();
+          LOG.info("Gateway serves HTTP on {}:{} for regions {}", host, self.httpPort(), regions);
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    directory.stop();
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  private Router router() {
+    Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    router.post("/api/increment").handler(this::increment);
+    router.get("/api/counter/:name").handler(this::globalCounter);
+    router.get("/api/counters").handler(this::counters);
+    router.get("/api/status").handler(ctx -> HttpSupport.respond(ctx, status()));
+    router.post("/api/compare").handler(this::compare);
+    router.post("/admin/partition/:region").handler(this::partition);
+    router.post("/admin/force-sync").handler(ctx -> HttpSupport.respond(ctx,
+        ClusterAdmin.forceSync(vertx, directory, syncTimeoutMillis * 2)));
+    router.get("/health").handler(ctx -> HttpSupport.ok(ctx, new JsonObject().put("status", "UP").put("service", "gateway")));
+    router.get("/").handler(ctx -> HttpSupport.ok(ctx, index()));
+    return router;
+  }
+
+  private void increment(RoutingContext ctx) {
+    long startedAt = System.nanoTime();
+    JsonObject body = HttpSupport.jsonBody(ctx);
+    JsonObject write = new JsonObject()
+        .put("counter_name", RequestFields.counterName(body))
+        .put("amount", RequestFields.positiveLong(body, "amount", 1));
+    String region = RequestFields.optionalString(body, "region");
+    String routing = routingOf(body, region);
+
+    List<String> candidates = regionRouter.candidates(routing, region);
+    HttpSupport.respond(ctx, regionRouter.send(candidates, Actions.INCREMENT, write)
+        .map(reply -> reply
+            .put("routing", routing)
+            .put("latency_ms", (System.nanoTime() - startedAt) / 10_000 / 100.0)));
+  }
+
+  private String routingOf(JsonObject body, String region) {
+    String routing = RequestFields.optionalString(body, "routing");
+    if (region != null) {
+      if (!regions.contains(region)) {
+        throw ApiError.notFound("unknown region", "region '" + abbreviate(region) + "' is not one of " + regions);
+      }
+      return RegionRouter.EXPLICIT;
+    }
+    if (routing == null || RegionRouter.ROUND_ROBIN.equals(routing)) {
+      return RegionRouter.ROUND_ROBIN;
+    }
+    if (RegionRouter.RANDOM.equals(routing)) {
+      return RegionRouter.RANDOM;
+    }
+    throw ApiError.badRequest("invalid routing", "routing must be round-robin or random, or give a region; was '" + abbreviate(routing) + "'");
+  }
+
+  private void globalCounter(RoutingContext ctx) {
+    String name = RequestFields.counterName(ctx.pathParam("name"));
+    HttpSupport.respond(ctx, askCoordinator(Actions.GLOBAL_COUNTER, new JsonObject().put("counter_name", name)));
+  }
+
+  private void counters(RoutingContext ctx) {
+    String limit = ctx.queryParams().get("limit");
+    JsonObject request = new JsonObject();
+    if (limit != null) {
+      try {
+        request.put("limit", Integer.parseInt(limit));
+      } catch (NumberFormatException e) {
+        throw ApiError.badRequest("invalid limit", "limit must be an integer from 1 to 10000");
+      }
+    }
+    HttpSupport.respond(ctx, askCoordinator(Actions.GLOBAL_COUNTERS, request));
+  }
+
+  private Future<JsonObject> status() {
+    return askCoordinator(Actions.GLOBAL_STATUS, new JsonObject())
+        .map(status -> status.put("gateway", new JsonObject()
+            .put("routing", RegionRouter.ROUND_ROBIN)
+            .put("partition", partitions.toJson())));
+  }
+
+  private void compare(RoutingContext ctx) {
+    JsonObject body = HttpSupport.jsonBody(ctx);
+    String name = RequestFields.counterName(body);
+    long iterations = RequestFields.positiveLong(body, "iterations", 20);
+    if (iterations > ConsistencyComparison.MAX_ITERATIONS) {
+      throw ApiError.badRequest("invalid iterations", "iterations must be from " + ConsistencyComparison.MIN_ITERATIONS
+          + " to " + ConsistencyComparison.MAX_ITERATIONS + ", was " + iterations);
+    }
+    HttpSupport.respond(ctx, comparison.run(name, (int) iterations));
+  }
+
+  private void partition(RoutingContext ctx) {
+    String region = ctx.pathParam("region");
+    boolean enabled = RequestFields.enabledParam(ctx.queryParams().get("enabled"));
+    List<String> targets;
+    if (ALL_REGIONS.equals(region)) {
+      targets = regions;
+    } else if (regions.contains(region)) {
+      targets = List.of(region);
+    } else {
+      throw ApiError.notFound("unknown region", "region '" + abbreviate(region) + "' is not one of " + regions + " or all");
+    }
+    LOG.info("Partition of {} set to {} through the gateway", targets, enabled);
+    HttpSupport.respond(ctx, ClusterAdmin.setPartition(vertx, partitions, targets, enabled));
+  }
+
+  private Future<JsonObject> askCoordinator(String action, JsonObject request) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(requestTimeoutMillis * 2).addHeader(Headers.ACTION, action);
+    return vertx.eventBus().<JsonObject>request(Addresses.COORDINATOR_API, request, options)
+        .map(reply -> reply.body())
+        .recover(failure -> {
+          ApiError error = ApiError.from(failure);
+          return Future.failedFuture(error.status() == 503
+              ? ApiError.unavailable("coordinator unavailable", "the coordinator computes the global view and did not answer: " + error.detail())
+              : error);
+        });
+  }
+
+  private JsonObject index() {
+    return new JsonObject()
+        .put("service", "gateway")
+        .put("regions", new JsonArray(regions))
+        .put("routes", new JsonArray(List.of(
+            "POST /api/increment", "GET /api/counter/{name}", "GET /api/counters", "GET /api/status", "POST /api/compare",
+            "POST /admin/partition/{region|all}?enabled=true|false", "POST /admin/force-sync", "GET /health", "GET /metrics")));
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  }
+}

@@ -1,0 +1,105 @@
+package lab.counter.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import lab.counter.common.cluster.NodeDirectory;
+import lab.counter.common.http.ApiError;
+import lab.counter.common.protocol.Actions;
+import lab.counter.common.protocol.Addresses;
+import lab.counter.common.protocol.Headers;
+
+/**
+ * Chooses the region an increment goes to and fails over to the next one.
+ *
+ * <p>A region is skipped when presence says none of its nodes is live, when nothing consumes its
+ * address, or when it answers 503 (a node still starting): in each case the increment was not
+ * applied, so trying the next region cannot count it twice. A region that does not answer within
+ * the timeout is not retried elsewhere, because it may have applied the increment; the client gets
+ * 503 and decides.
+ */
+final class RegionRouter {
+
+  /** Routing policies accepted in the {@code routing} field. */
+  static final String ROUND_ROBIN = "round-robin";
+  static final String RANDOM = "random";
+  static final String EXPLICIT = "explicit";
+
+  private final Vertx vertx;
+  private final List<String> regions;
+  private final NodeDirectory directory;
+  private final long timeoutMillis;
+  private int nextIndex;
+
+  RegionRouter(Vertx vertx, List<String> regions, NodeDirectory directory, long timeoutMillis) {
+    this.vertx = vertx;
+    this.regions = regions;
+    this.directory = directory;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  /** Returns the configured regions. */
+  List<String> regions() {
+    return regions;
+  }
+
+  /**
+   * Returns the regions to try, in order: the named region alone, or every region starting from
+   * the next in round-robin order or from a random one.
+   */
+  List<String> candidates(String routing, String region) {
+    if (region != null) {
+      return List.of(region);
+    }
+    int start = RANDOM.equals(routing) ? ThreadLocalRandom.current().nextInt(regions.size()) : nextIndex++ % regions.size();
+    List<String> order = new ArrayList<>(regions.size());
+    for (int i = 0; i < regions.size(); i++) {
+      order.add(regions.get((start + i) % regions.size()));
+    }
+    return order;
+  }
+
+  /** Sends {@code request} to the first candidate that accepts it; the reply names the skipped regions. */
+  Future<JsonObject> send(List<String> candidates, String action, JsonObject request) {
+    return attempt(candidates, 0, action, request, new JsonArray());
+  }
+
+  private Future<JsonObject> attempt(List<String> candidates, int index, String action, JsonObject request, JsonArray skipped) {
+    if (index == candidates.size()) {
+      return Future.failedFuture(ApiError.unavailable("no region available",
+          "every region was down or starting: " + skipped.encode()));
+    }
+    String region = candidates.get(index);
+    boolean lastChance = index == candidates.size() - 1;
+    if (!lastChance && directory.liveRegionNodes(region).isEmpty()) {
+      skipped.add(new JsonObject().put("region", region).put("reason", "no live node"));
+      return attempt(candidates, index + 1, action, request, skipped);
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
+    return vertx.eventBus().<JsonObject>request(Addresses.regionApi(region), request, options)
+        .map(reply -> reply.body().put("failed_over", skipped))
+        .recover(failure -> {
+          if (!safeToRetry(failure)) {
+            return Future.failedFuture(failure);
+          }
+          skipped.add(new JsonObject().put("region", region).put("reason", ApiError.from(failure).detail()));
+          return attempt(candidates, index + 1, action, request, skipped);
+        });
+  }
+
+  /** Returns whether the failure proves the request was not applied. */
+  private static boolean safeToRetry(Throwable failure) {
+    if (failure instanceof ReplyException reply) {
+      return reply.failureType() == ReplyFailure.NO_HANDLERS
+          || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == 503);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,222 @@
+package lab.counter.region;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import lab.counter.common.cluster.NodeDirectory;
+import lab.counter.common.cluster.PartitionTable;
+import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.config.ConfigKeys;
+import lab.counter.common.config.Settings;
+import lab.counter.common.http.ApiError;
+import lab.counter.common.http.HttpSupport;
+import lab.counter.common.http.RequestFields;
+import lab.counter.common.protocol.Actions;
+import lab.counter.common.protocol.Addresses;
+import lab.counter.common.protocol.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One counter node of one region: its HTTP API, the region's event-bus API shared with the other
+ * nodes of the region, anti-entropy with every other node, and its strong-counter replica.
+ *
+ * <p>The node answers 503 to increments until its start-up sync has pulled the peers' state, so a
+ * restarted node learns its own slot back before it counts again.
+ */
+public final class RegionVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegionVerticle.class);
+
+  private final ServiceIdentity self;
+  private final String host;
+  private final long syncIntervalMillis;
+  private final long syncTimeoutMillis;
+  private final int fullSyncEvery;
+  private final int syncBatchMax;
+  private final long presenceIntervalMillis;
+  private final long strongLeaseMillis;
+  private final long maxBodyBytes;
+
+  private NodeDirectory directory;
+  private PartitionTable partitions;
+  private RegionNode node;
+  private SyncEngine sync;
+  private StrongReplica strongReplica;
+  private HttpServer server;
+
+  /** Creates the verticle from the {@code REGION}, {@code NODE_ID}, {@code HTTP_PORT} and sync settings. */
+  public RegionVerticle(Settings settings) {
+    String region = RequestFields.counterName(settings.required(ConfigKeys.REGION));
+    String nodeId = settings.string(ConfigKeys.NODE_ID);
+    this.self = ServiceIdentity.starting(ServiceIdentity.REGION_SERVICE,
+        nodeId == null ? region + "-1" : nodeId, region, settings.port(ConfigKeys.HTTP_PORT, 8001));
+    this.host = settings.string(ConfigKeys.HTTP_HOST);
+    this.syncIntervalMillis = settings.number(ConfigKeys.SYNC_INTERVAL_MS, 50, 3_600_000);
+    this.syncTimeoutMillis = settings.number(ConfigKeys.SYNC_TIMEOUT_MS, 50, 600_000);
+    this.fullSyncEvery = settings.integer(ConfigKeys.FULL_SYNC_EVERY, 0, 1_000_000);
+    this.syncBatchMax = settings.integer(ConfigKeys.SYNC_BATCH_MAX, 1, 10_000_000);
+    this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
+    this.strongLeaseMillis = 3 * settings.number(ConfigKeys.STRONG_TIMEOUT_MS, 50, 600_000);
+    this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
+  }
+
+  @Override
+  public Future<?> start() {
+    return PartitionTable.install(vertx, self.nodeId())
+        .compose(table -> {
+          partitions = table;
+          CounterStore store = new CounterStore();
+          directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
+          node = new RegionNode(self, store, partitions);
+          sync = new SyncEngine(vertx, self, store, directory, partitions, syncTimeoutMillis, fullSyncEvery, syncBatchMax);
+          strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis);
+          return registerConsumers();
+        })
+        .compose(registered -> vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host))
+        .andThen(listening -> {
+          server = listening.result();
+          LOG.info("Node {} of region {} serves HTTP on {}:{}", self.nodeId(), self.region(), host, self.httpPort());
+        })
+        .andThen(listening -> warmUp());
+  }
+
+  @Override
+  public Future<?> stop() {
+    directory.stop();
+    LOG.info("Node {} of region {} stopped", self.nodeId(), self.region());
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * Waits one presence interval to learn the live peers, pulls their full state, then accepts
+   * increments and starts the periodic sync.
+   */
+  private void warmUp() {
+    vertx.setTimer(presenceIntervalMillis + 200, id -> sync.fullRound().onComplete(round -> {
+      node.markReady();
+      vertx.setPeriodic(syncIntervalMillis, timer -> sync.scheduledRound());
+      LOG.info("Node {} is ready after its start-up sync: {}", self.nodeId(),
+          round.succeeded() ? round.result().getJsonObject("peers") : round.cause().getMessage());
+    }));
+  }
+
+  private Future<?> registerConsumers() {
+    List<MessageConsumer<JsonObject>> consumers = List.of(
+        vertx.eventBus().consumer(Addresses.regionApi(self.region()), this::onRegionApi),
+        vertx.eventBus().consumer(Addresses.nodeSync(self.nodeId()), sync::handleSync),
+        vertx.eventBus().consumer(Addresses.nodeControl(self.nodeId()), this::onControl));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  private Router router() {
+    Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    router.post("/increment").handler(this::increment);
+    router.get("/counter/:name").handler(this::readCounter);
+    router.get("/counters").handler(this::listCounters);
+    router.get("/health").handler(this::health);
+    router.get("/status").handler(ctx -> HttpSupport.ok(ctx, status()));
+    router.post("/admin/partition").handler(this::setPartition);
+    router.get("/admin/partition").handler(ctx -> HttpSupport.ok(ctx, partitionStatus()));
+    router.post("/admin/force-sync").handler(ctx -> HttpSupport.respond(ctx, sync.forceRound()));
+    router.get("/").handler(ctx -> HttpSupport.ok(ctx, index()));
+    return router;
+  }
+
+  private void increment(RoutingContext ctx) {
+    HttpSupport.ok(ctx, node.increment(HttpSupport.jsonBody(ctx)));
+  }
+
+  private void readCounter(RoutingContext ctx) {
+    HttpSupport.ok(ctx, node.read(ctx.pathParam("name")));
+  }
+
+  private void listCounters(RoutingContext ctx) {
+    String limit = ctx.queryParams().get("limit");
+    HttpSupport.ok(ctx, node.list(ctx.queryParams().get("after"), parseLimit(limit)));
+  }
+
+  private void health(RoutingContext ctx) {
+    HttpSupport.send(ctx, node.isReady() ? 200 : 503, node.health());
+  }
+
+  private void setPartition(RoutingContext ctx) {
+    boolean enabled = RequestFields.enabledParam(ctx.queryParams().get("enabled"));
+    LOG.info("Partition of region {} set to {} through node {}", self.region(), enabled, self.nodeId());
+    HttpSupport.respond(ctx, PartitionTable.setIsolated(vertx, self.region(), enabled)
+        .map(done -> partitionStatus().put("network_partition", enabled)));
+  }
+
+  private void onRegionApi(Message<JsonObject> message) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    String action = message.headers().get(Headers.ACTION);
+    Future<JsonObject> result;
+    try {
+      result = switch (action == null ? "" : action) {
+        case Actions.INCREMENT -> Future.succeededFuture(node.increment(body));
+        case Actions.GET -> node.readAsync(String.valueOf(body.getValue("counter_name")));
+        case Actions.LIST -> Future.succeededFuture(node.list(body.getString("after"), body.getInteger("limit", RegionNode.DEFAULT_LIST_LIMIT)));
+        case Actions.STATUS -> Future.succeededFuture(status());
+        default -> Future.failedFuture(ApiError.badRequest("unknown action", "action '" + action + "' is not served by a region"));
+      };
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    HttpSupport.reply(message, result);
+  }
+
+  private void onControl(Message<JsonObject> message) {
+    String action = message.headers().get(Headers.ACTION);
+    if (Actions.FORCE_SYNC.equals(action)) {
+      HttpSupport.reply(message, sync.forceRound());
+    } else if (Actions.STATUS.equals(action)) {
+      HttpSupport.reply(message, Future.succeededFuture(status()));
+    } else {
+      HttpSupport.reply(message, Future.failedFuture(ApiError.badRequest("unknown action", "action '" + action + "' is not a control action")));
+    }
+  }
+
+  private JsonObject status() {
+    return node.health()
+        .put("increments_accepted", node.incrementsAccepted())
+        .put("sync_interval_ms", syncIntervalMillis)
+        .put("sync", sync.status())
+        .put("partition", partitions.toJson())
+        .put("strong", strongReplica.status());
+  }
+
+  private JsonObject partitionStatus() {
+    return new JsonObject()
+        .put("region", self.region())
+        .put("node_id", self.nodeId())
+        .put("network_partition", node.partitioned())
+        .mergeIn(partitions.toJson());
+  }
+
+  private JsonObject index() {
+    return new JsonObject()
+        .put("service", "region")
+        .put("region", self.region())
+        .put("node_id", self.nodeId())
+        .put("routes", new io.vertx.core.json.JsonArray(List.of(
+            "POST /increment", "GET /counter/{name}", "GET /counters", "GET /health", "GET /status",
+            "POST /admin/partition?enabled=true|false", "GET /admin/partition", "POST /admin/force-sync", "GET /metrics")));
+  }
+
+  private static int parseLimit(String raw) {
+    if (raw == null) {
+      return RegionNode.DEFAULT_LIST_LIMIT;
+    }
+    try {
+      return Integer.parseInt(raw);
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("invalid limit", "limit must be an integer from 1 to " + RegionNode.MAX_LIST_LIMIT);
+    }
+  }
+}

@@ -1,0 +1,295 @@
+package lab.counter.region;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import lab.counter.common.cluster.NodeDirectory;
+import lab.counter.common.cluster.PartitionTable;
+import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.crdt.GCounter;
+import lab.counter.common.http.ApiError;
+import lab.counter.common.protocol.Actions;
+import lab.counter.common.protocol.Addresses;
+import lab.counter.common.protocol.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Anti-entropy of one counter node: push-pull delta exchanges with every live peer node.
+ *
+ * <p>A round sends each peer the counters changed since the version the peer last acknowledged,
+ * and the peer replies with what changed on its side since the version this node last received.
+ * Both sides merge. Only a successful exchange moves the two versions forward, so a failed,
+ * timed-out or partitioned exchange leaves them where they were and the next successful one
+ * carries everything missed. A full-state round every {@code fullEvery} rounds, and a full exchange
+ * with any peer that restarted, repair whatever a delta could have missed.
+ *
+ * <p>Rounds never overlap: {@link #forceRound()} waits for a running round, then runs another.
+ */
+final class SyncEngine {
+
+  /** Exchange outcomes, also the {@code status} label values of the sync metrics. */
+  static final String SUCCESS = "success";
+  static final String ERROR = "error";
+  static final String TIMEOUT = "timeout";
+  static final String PARTITIONED = "partitioned";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+
+  private final Vertx vertx;
+  private final ServiceIdentity self;
+  private final CounterStore store;
+  private final NodeDirectory directory;
+  private final PartitionTable partitions;
+  private final long timeoutMillis;
+  private final int fullEvery;
+  private final int batchMax;
+
+  private final Map<String, PeerState> peers = new TreeMap<>();
+  private final Map<String, Long> outcomes = new TreeMap<>(Map.of(SUCCESS, 0L, ERROR, 0L, TIMEOUT, 0L, PARTITIONED, 0L));
+  private long rounds;
+  private long conflictsResolved;
+  private long malformedMessages;
+  private Future<JsonObject> lastRound = Future.succeededFuture(new JsonObject());
+  private boolean roundRunning;
+
+  SyncEngine(Vertx vertx, ServiceIdentity self, CounterStore store, NodeDirectory directory,
+      PartitionTable partitions, long timeoutMillis, int fullEvery, int batchMax) {
+    this.vertx = vertx;
+    this.self = self;
+    this.store = store;
+    this.directory = directory;
+    this.partitions = partitions;
+    this.timeoutMillis = timeoutMillis;
+    this.fullEvery = fullEvery;
+    this.batchMax = batchMax;
+  }
+
+  /** Runs the periodic round, unless one is still running; every {@code fullEvery}th is a full-state round. */
+  void scheduledRound() {
+    if (roundRunning) {
+      LOG.debug("Skipped a sync round on {}: the previous one is still running", self.nodeId());
+      return;
+    }
+    boolean full = fullEvery > 0 && (rounds + 1) % fullEvery == 0;
+    runRound(full);
+  }
+
+  /** Runs a round as soon as the running one, if any, ends, and returns its summary. */
+  Future<JsonObject> forceRound() {
+    return lastRound.transform(ignored -> runRound(false));
+  }
+
+  /** Runs a full-state round after the running one, if any. */
+  Future<JsonObject> fullRound() {
+    return lastRound.transform(ignored -> runRound(true));
+  }
+
+  private Future<JsonObject> runRound(boolean full) {
+    roundRunning = true;
+    rounds++;
+    long startedAt = System.nanoTime();
+    List<ServiceIdentity> targets = directory.liveOthers(ServiceIdentity.REGION_SERVICE);
+    List<Future<String>> exchanges = new ArrayList<>(targets.size());
+    for (ServiceIdentity peer : targets) {
+      exchanges.add(exchange(peer, full));
+    }
+    Future<JsonObject> round = Future.join(exchanges).transform(ignored -> {
+      roundRunning = false;
+      JsonObject outcomeByPeer = new JsonObject();
+      for (int i = 0; i < targets.size(); i++) {
+        outcomeByPeer.put(targets.get(i).nodeId(), exchanges.get(i).result());
+      }
+      long durationMs = (System.nanoTime() - startedAt) / 1_000_000;
+      LOG.debug("Sync round {} on {} ({}) took {} ms: {}", rounds, self.nodeId(), full ? "full" : "delta", durationMs, outcomeByPeer);
+      return Future.succeededFuture(new JsonObject()
+          .put("node_id", self.nodeId())
+          .put("round", rounds)
+          .put("full", full)
+          .put("duration_ms", durationMs)
+          .put("peers", outcomeByPeer));
+    });
+    lastRound = round;
+    return round;
+  }
+
+  private Future<String> exchange(ServiceIdentity peer, boolean full) {
+    PeerState state = peers.computeIfAbsent(peer.nodeId(), id -> new PeerState(id, peer.region(), System.currentTimeMillis()));
+    CounterStore.Delta pushed = store.changedSince(full ? 0 : state.acknowledgedVersion, batchMax);
+    JsonObject request = new JsonObject()
+        .put("node_id", self.nodeId())
+        .put("region", self.region())
+        .put("incarnation", self.incarnation())
+        .put("peer_incarnation", state.incarnation)
+        .put("since", full ? 0 : state.receivedVersion)
+        .put("full", full)
+        .put("counters", SyncCodec.encode(pushed.counters()));
+    long startedAt = System.nanoTime();
+    return vertx.eventBus().<JsonObject>request(Addresses.nodeSync(peer.nodeId()), request, dataPlane(peer.region()))
+        .map(reply -> onReply(state, pushed, reply.body(), startedAt))
+        .recover(failure -> Future.succeededFuture(onFailure(state, failure)));
+  }
+
+  private String onReply(PeerState state, CounterStore.Delta pushed, JsonObject reply, long startedAt) {
+    Map<String, GCounter> pulled = SyncCodec.decode(reply.getJsonObject("counters", new JsonObject()));
+    MergeCounts merged = mergeAll(pulled);
+    String incarnation = reply.getString("incarnation");
+    if (state.incarnation != null && !state.incarnation.equals(incarnation)) {
+      // The peer restarted and lost what it had acknowledged: the next round pushes everything.
+      LOG.info("Peer {} restarted (incarnation {}); the next sync sends it the full state", state.nodeId, incarnation);
+      state.acknowledgedVersion = 0;
+    } else {
+      state.acknowledgedVersion = pushed.toVersion();
+    }
+    state.incarnation = incarnation;
+    state.receivedVersion = reply.getLong("version", 0L);
+    state.lastSuccessMillis = System.currentTimeMillis();
+    publishExchange(state, pushed.counters().size(), pulled.size(), merged, startedAt);
+    return record(state, SUCCESS);
+  }
+
+  private String onFailure(PeerState state, Throwable failure) {
+    String status = statusOf(failure);
+    if (status.equals(state.lastStatus)) {
+      LOG.debug("Sync from {} to {} failed again ({}): {}", self.nodeId(), state.nodeId, status, failure.getMessage());
+    } else if (PARTITIONED.equals(status)) {
+      LOG.info("Sync from {} to {} is cut by partition mode", self.nodeId(), state.nodeId);
+    } else {
+      LOG.warn("Sync from {} to {} failed ({}): {}", self.nodeId(), state.nodeId, status, failure.getMessage());
+    }
+    return record(state, status);
+  }
+
+  private static String statusOf(Throwable failure) {
+    if (failure instanceof ReplyException reply) {
+      if (reply.failureType() == ReplyFailure.TIMEOUT) {
+        return TIMEOUT;
+      }
+      if (reply.failureCode() == PartitionTable.DROPPED_FAILURE_CODE) {
+        return PARTITIONED;
+      }
+    }
+    return ERROR;
+  }
+
+  /**
+   * Handles a peer's exchange: replies with what changed here since the version the peer last
+   * received, computed before merging the peer's counters, then merges them.
+   */
+  void handleSync(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    Map<String, GCounter> incoming;
+    String peerId = body == null ? null : body.getString("node_id");
+    try {
+      if (peerId == null || peerId.equals(self.nodeId())) {
+        throw ApiError.badRequest("malformed sync message", "node_id is missing or names the receiving node");
+      }
+      incoming = SyncCodec.decode(body.getJsonObject("counters", new JsonObject()));
+    } catch (ApiError | ClassCastException e) {
+      malformedMessages++;
+      ApiError error = e instanceof ApiError apiError ? apiError : ApiError.badRequest("malformed sync message", e.getMessage());
+      LOG.warn("Rejected a sync message from {}: {}", peerId, error.detail());
+      message.fail(error.toReplyCode(), error.toReplyMessage());
+      return;
+    }
+
+    boolean knowsThisIncarnation = self.incarnation().equals(body.getString("peer_incarnation"));
+    long since = knowsThisIncarnation ? Math.max(0, body.getLong("since", 0L)) : 0;
+    CounterStore.Delta reply = store.changedSince(since, batchMax);
+    MergeCounts merged = mergeAll(incoming);
+
+    String peerRegion = body.getString("region");
+    PeerState state = peers.computeIfAbsent(peerId, id -> new PeerState(id, peerRegion, System.currentTimeMillis()));
+    state.lastSuccessMillis = System.currentTimeMillis();
+    message.reply(new JsonObject()
+        .put("node_id", self.nodeId())
+        .put("incarnation", self.incarnation())
+        .put("version", reply.toVersion())
+        .put("complete", reply.complete())
+        .put("counters", SyncCodec.encode(reply.counters()))
+        .put("updated", merged.updated)
+        .put("conflicts_resolved", merged.conflicts), dataPlane(peerRegion).setSendTimeout(timeoutMillis));
+  }
+
+  /** Returns this node's view of every peer and the outcome counts. */
+  JsonObject status() {
+    long now = System.currentTimeMillis();
+    JsonObject peerJson = new JsonObject();
+    peers.forEach((id, state) -> peerJson.put(id, state.toJson(now)));
+    return new JsonObject()
+        .put("rounds", rounds)
+        .put("version", store.version())
+        .put("conflicts_resolved", conflictsResolved)
+        .put("malformed_messages", malformedMessages)
+        .put("outcomes", new JsonObject(new TreeMap<>(outcomes)))
+        .put("peers", peerJson);
+  }
+
+  /** Returns the largest lag over the peers, 0 with no peer. */
+  long maxLagMillis() {
+    long now = System.currentTimeMillis();
+    return peers.values().stream().mapToLong(state -> state.lagMillis(now)).max().orElse(0);
+  }
+
+  private MergeCounts mergeAll(Map<String, GCounter> counters) {
+    MergeCounts counts = new MergeCounts();
+    counters.forEach((name, counter) -> {
+      switch (store.merge(name, counter)) {
+        case UPDATED -> counts.updated++;
+        case CONFLICT_RESOLVED -> {
+          counts.updated++;
+          counts.conflicts++;
+        }
+        default -> { }
+      }
+    });
+    conflictsResolved += counts.conflicts;
+    return counts;
+  }
+
+  private String record(PeerState state, String status) {
+    state.lastStatus = status;
+    outcomes.merge(status, 1L, Long::sum);
+    return status;
+  }
+
+  private DeliveryOptions dataPlane(String peerRegion) {
+    DeliveryOptions options = new DeliveryOptions()
+        .setSendTimeout(timeoutMillis)
+        .addHeader(Headers.ACTION, Actions.SYNC)
+        .addHeader(Headers.FROM_NODE, self.nodeId())
+        .addHeader(Headers.FROM_REGION, self.region());
+    if (peerRegion != null) {
+      options.addHeader(Headers.TO_REGION, peerRegion);
+    }
+    return options;
+  }
+
+  private void publishExchange(PeerState state, int sent, int received, MergeCounts merged, long startedAt) {
+    vertx.eventBus().publish(Addresses.INSPECTOR, new JsonObject()
+        .put("type", "sync")
+        .put("from", self.nodeId())
+        .put("to", state.nodeId)
+        .put("from_region", self.region())
+        .put("to_region", state.region)
+        .put("counters_sent", sent)
+        .put("counters_received", received)
+        .put("updated", merged.updated)
+        .put("conflicts_resolved", merged.conflicts)
+        .put("duration_ms", (System.nanoTime() - startedAt) / 1_000_000.0)
+        .put("timestamp", System.currentTimeMillis()));
+  }
+
+  private static final class MergeCounts {
+    int updated;
+    int conflicts;
+  }
+}
