@@ -37,7 +37,7 @@ import lab.counter.region.StrongReplica;
 final class ReplicaCluster {
 
   static final List<String> REGIONS = List.of("us-east", "us-west", "eu-west");
-  static final long TIMEOUT_MS = 1000;
+  static final long TIMEOUT_MS = 2000;
   static final long PRESENCE_MS = 100;
   static final long LEASE_MS = 10_000;
   private static final long HEALTH_WAIT_MS = 5000;
