@@ -13,11 +13,13 @@ import lab.counter.common.cluster.ClusterAdmin;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.cluster.ServiceVerticle;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.HttpSupport;
 import lab.counter.common.http.RequestFields;
+import lab.counter.common.metrics.Metrics;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * over {@link Addresses#COORDINATOR_API}, which the gateway uses. It keeps no counter state of its
  * own; every answer is computed from the regions at the time of the request.
  */
-public final class CoordinatorVerticle extends VerticleBase {
+public final class CoordinatorVerticle extends VerticleBase implements ServiceVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorVerticle.class);
 
@@ -62,12 +64,17 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   @Override
+  public ServiceIdentity identity() {
+    return self;
+  }
+
+  @Override
   public Future<?> start() {
     return PartitionTable.install(vertx, self.nodeId())
         .compose(table -> {
           partitions = table;
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
-          view = new GlobalView(vertx, regions, directory, partitions, requestTimeoutMillis);
+          view = new GlobalView(vertx, regions, directory, partitions, requestTimeoutMillis, Metrics.registry());
           return vertx.eventBus().<JsonObject>consumer(Addresses.COORDINATOR_API, this::onApi).completion();
         })
         .compose(registered -> vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host))

@@ -1,5 +1,7 @@
 package lab.counter.coordinator;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -10,11 +12,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
+import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -31,13 +36,16 @@ final class GlobalView {
   private final NodeDirectory directory;
   private final PartitionTable partitions;
   private final long timeoutMillis;
+  private final MeterRegistry registry;
 
-  GlobalView(Vertx vertx, List<String> regions, NodeDirectory directory, PartitionTable partitions, long timeoutMillis) {
+  GlobalView(Vertx vertx, List<String> regions, NodeDirectory directory, PartitionTable partitions, long timeoutMillis,
+      MeterRegistry registry) {
     this.vertx = vertx;
     this.regions = regions;
     this.directory = directory;
     this.partitions = partitions;
     this.timeoutMillis = timeoutMillis;
+    this.registry = registry;
   }
 
   /**
@@ -46,6 +54,10 @@ final class GlobalView {
    * while the regions disagree.
    */
   Future<JsonObject> counter(String name) {
+    return timed("counter", () -> counterView(name));
+  }
+
+  private Future<JsonObject> counterView(String name) {
     long startedAt = System.nanoTime();
     JsonObject request = new JsonObject().put("counter_name", name);
     List<Future<JsonObject>> replies = regions.stream().map(region -> ask(region, Actions.GET, request)).toList();
@@ -80,6 +92,10 @@ final class GlobalView {
 
   /** Returns the counters every region holds, with each region's total, up to {@code limit} names per region. */
   Future<JsonObject> counters(int limit) {
+    return timed("counters", () -> counterList(limit));
+  }
+
+  private Future<JsonObject> counterList(int limit) {
     JsonObject request = new JsonObject().put("limit", limit);
     List<Future<JsonObject>> replies = regions.stream().map(region -> ask(region, Actions.LIST, request)).toList();
     return Future.join(replies).transform(ignored -> {
@@ -109,6 +125,10 @@ final class GlobalView {
 
   /** Returns every region's nodes with their health, partition state and sync lag per peer, and the other services. */
   Future<JsonObject> status() {
+    return timed("status", this::statusView);
+  }
+
+  private Future<JsonObject> statusView() {
     long startedAt = System.nanoTime();
     List<ServiceIdentity> nodes = new ArrayList<>(directory.liveOthers(ServiceIdentity.REGION_SERVICE));
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, Actions.STATUS);
@@ -238,6 +258,17 @@ final class GlobalView {
       nodes.forEach(slot -> slots.put(slot.getKey(), ((Number) slot.getValue()).longValue()));
     }
     return GCounter.of(slots);
+  }
+
+  private Future<JsonObject> timed(String query, Supplier<Future<JsonObject>> view) {
+    long startedAt = System.nanoTime();
+    return view.get().andThen(done -> Timer.builder(MetricNames.COORDINATOR_QUERY_DURATION)
+        .description("Global-view query duration, asking every region")
+        .tag(MetricNames.TAG_QUERY, query)
+        .tag(MetricNames.TAG_OUTCOME, done.succeeded() ? "success" : "failure")
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(System.nanoTime() - startedAt, TimeUnit.NANOSECONDS));
   }
 
   private static long elapsedMillis(long startedAt) {

@@ -13,11 +13,15 @@ import lab.counter.common.cluster.ClusterAdmin;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.cluster.ServiceVerticle;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.HttpSupport;
 import lab.counter.common.http.RequestFields;
+import lab.counter.common.metrics.MetricNames;
+import lab.counter.common.metrics.Metrics;
+import lab.counter.common.metrics.RequestMetrics;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -29,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * coordinator, and offers the admin endpoints (partition, force-sync) and the consistency
  * comparison.
  */
-public final class GatewayVerticle extends VerticleBase {
+public final class GatewayVerticle extends VerticleBase implements ServiceVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final String ALL_REGIONS = "all";
@@ -63,12 +67,17 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   @Override
+  public ServiceIdentity identity() {
+    return self;
+  }
+
+  @Override
   public Future<?> start() {
     return PartitionTable.install(vertx, self.nodeId())
         .compose(table -> {
           partitions = table;
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
-          regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis);
+          regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis, Metrics.registry());
           comparison = new ConsistencyComparison(vertx, regionRouter, strongTimeoutMillis);
           return vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host);
         })
@@ -86,6 +95,8 @@ public final class GatewayVerticle extends VerticleBase {
 
   private Router router() {
     Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    RequestMetrics.install(router, Metrics.registry(), MetricNames.GATEWAY_REQUESTS, MetricNames.GATEWAY_REQUEST_DURATION);
+    InspectorRoutes.mount(vertx, router);
     router.post("/api/increment").handler(this::increment);
     router.get("/api/counter/:name").handler(this::globalCounter);
     router.get("/api/counters").handler(this::counters);

@@ -1,5 +1,7 @@
 package lab.counter.gateway;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.http.ApiError;
+import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -36,13 +39,27 @@ final class RegionRouter {
   private final List<String> regions;
   private final NodeDirectory directory;
   private final long timeoutMillis;
+  private final MeterRegistry registry;
+  private final Counter failovers;
   private int nextIndex;
 
-  RegionRouter(Vertx vertx, List<String> regions, NodeDirectory directory, long timeoutMillis) {
+  RegionRouter(Vertx vertx, List<String> regions, NodeDirectory directory, long timeoutMillis, MeterRegistry registry) {
     this.vertx = vertx;
     this.regions = regions;
     this.directory = directory;
     this.timeoutMillis = timeoutMillis;
+    this.registry = registry;
+    this.failovers = Counter.builder(MetricNames.GATEWAY_FAILOVERS)
+        .description("Regions skipped because they were down, unregistered or starting")
+        .register(registry);
+  }
+
+  private void routed(String region) {
+    Counter.builder(MetricNames.GATEWAY_ROUTED)
+        .description("Requests routed to a region")
+        .tag(MetricNames.TAG_TARGET_REGION, region)
+        .register(registry)
+        .increment();
   }
 
   /** Returns the configured regions. */
@@ -80,16 +97,21 @@ final class RegionRouter {
     boolean lastChance = index == candidates.size() - 1;
     if (!lastChance && directory.liveRegionNodes(region).isEmpty()) {
       skipped.add(new JsonObject().put("region", region).put("reason", "no live node"));
+      failovers.increment();
       return attempt(candidates, index + 1, action, request, skipped);
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
     return vertx.eventBus().<JsonObject>request(Addresses.regionApi(region), request, options)
-        .map(reply -> reply.body().put("failed_over", skipped))
+        .map(reply -> {
+          routed(region);
+          return reply.body().put("failed_over", skipped);
+        })
         .recover(failure -> {
           if (!safeToRetry(failure)) {
             return Future.failedFuture(failure);
           }
           skipped.add(new JsonObject().put("region", region).put("reason", ApiError.from(failure).detail()));
+          failovers.increment();
           return attempt(candidates, index + 1, action, request, skipped);
         });
   }

@@ -40,9 +40,17 @@ final class CounterStore {
     }
   }
 
+  private final String ownNodeId;
   private final Map<String, Entry> entries = new HashMap<>();
   private final NavigableMap<Long, String> changeLog = new TreeMap<>();
   private long version;
+  private long ownTotal;
+  private long mergedTotal;
+
+  /** Creates an empty store for the node {@code ownNodeId}, whose slots {@link #ownTotal} sums. */
+  CounterStore(String ownNodeId) {
+    this.ownNodeId = ownNodeId;
+  }
 
   /** Returns the counter named {@code name}, or null when this node has never seen it. */
   GCounter get(String name) {
@@ -104,6 +112,16 @@ final class CounterStore {
     return version;
   }
 
+  /** Returns this node's own slot summed over every counter, saturating at {@link Long#MAX_VALUE}. */
+  long ownTotal() {
+    return ownTotal;
+  }
+
+  /** Returns the value of every counter summed, saturating at {@link Long#MAX_VALUE}. */
+  long mergedTotal() {
+    return mergedTotal;
+  }
+
   /** Returns the number of counters. */
   int size() {
     return entries.size();
@@ -125,6 +143,9 @@ final class CounterStore {
   }
 
   private void record(String name, Entry entry, GCounter updated) {
+    GCounter previous = entry == null ? GCounter.empty() : entry.counter;
+    ownTotal = saturatedAdd(ownTotal, updated.get(ownNodeId) - previous.get(ownNodeId));
+    mergedTotal = saturatedAdd(mergedTotal, updated.value() - previous.value());
     version++;
     if (entry == null) {
       entries.put(name, new Entry(updated, version));
@@ -134,5 +155,10 @@ final class CounterStore {
       entry.version = version;
     }
     changeLog.put(version, name);
+  }
+
+  private static long saturatedAdd(long total, long delta) {
+    long sum = total + delta;
+    return ((total ^ sum) & (delta ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 }

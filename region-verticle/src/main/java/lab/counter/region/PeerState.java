@@ -19,7 +19,8 @@ final class PeerState {
   long acknowledgedVersion;
   /** Peer version this node has received: the next reply from the peer carries what changed after it. */
   long receivedVersion;
-  long lastSuccessMillis = -1;
+  /** Written on the event loop, read by metric scrapes on other threads. */
+  volatile long lastSuccessMillis = -1;
   String lastStatus = "never";
 
   PeerState(String nodeId, String region, long nowMillis) {

@@ -22,13 +22,15 @@ final class RegionNode {
   private final ServiceIdentity self;
   private final CounterStore store;
   private final PartitionTable partitions;
+  private final RegionMetrics metrics;
   private boolean ready;
   private long incrementsAccepted;
 
-  RegionNode(ServiceIdentity self, CounterStore store, PartitionTable partitions) {
+  RegionNode(ServiceIdentity self, CounterStore store, PartitionTable partitions, RegionMetrics metrics) {
     this.self = self;
     this.store = store;
     this.partitions = partitions;
+    this.metrics = metrics;
   }
 
   /** Marks the node ready: its start-up sync is over and it accepts increments. */
@@ -58,6 +60,7 @@ final class RegionNode {
       throw ApiError.badRequest("overflow", "counter '" + name + "': " + e.getMessage());
     }
     incrementsAccepted++;
+    metrics.onIncrement(name);
     return view(name, updated, false);
   }
 

@@ -12,11 +12,13 @@ import java.util.List;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.cluster.ServiceVerticle;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.HttpSupport;
 import lab.counter.common.http.RequestFields;
+import lab.counter.common.metrics.Metrics;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -30,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>The node answers 503 to increments until its start-up sync has pulled the peers' state, so a
  * restarted node learns its own slot back before it counts again.
  */
-public final class RegionVerticle extends VerticleBase {
+public final class RegionVerticle extends VerticleBase implements ServiceVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegionVerticle.class);
+  /** How often the per-counter gauges follow the set of most active counters. */
+  private static final long TOP_COUNTERS_REFRESH_MS = 2000;
 
   private final ServiceIdentity self;
   private final String host;
@@ -43,6 +47,7 @@ public final class RegionVerticle extends VerticleBase {
   private final long presenceIntervalMillis;
   private final long strongLeaseMillis;
   private final long maxBodyBytes;
+  private final int topCounters;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -65,6 +70,12 @@ public final class RegionVerticle extends VerticleBase {
     this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
     this.strongLeaseMillis = 3 * settings.number(ConfigKeys.STRONG_TIMEOUT_MS, 50, 600_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
+    this.topCounters = settings.integer(ConfigKeys.METRICS_TOP_COUNTERS, 0, 1000);
+  }
+
+  @Override
+  public ServiceIdentity identity() {
+    return self;
   }
 
   @Override
@@ -72,10 +83,13 @@ public final class RegionVerticle extends VerticleBase {
     return PartitionTable.install(vertx, self.nodeId())
         .compose(table -> {
           partitions = table;
-          CounterStore store = new CounterStore();
+          CounterStore store = new CounterStore(self.nodeId());
+          RegionMetrics metrics = new RegionMetrics(Metrics.registry(), store, self.nodeId(), topCounters);
+          vertx.setPeriodic(TOP_COUNTERS_REFRESH_MS, timer -> metrics.refreshTopCounters());
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
-          node = new RegionNode(self, store, partitions);
-          sync = new SyncEngine(vertx, self, store, directory, partitions, syncTimeoutMillis, fullSyncEvery, syncBatchMax);
+          node = new RegionNode(self, store, partitions, metrics);
+          sync = new SyncEngine(vertx, self, store, directory, partitions, syncTimeoutMillis, fullSyncEvery, syncBatchMax,
+              Metrics.registry());
           strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis);
           return registerConsumers();
         })

@@ -1,5 +1,9 @@
 package lab.counter.region;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -7,15 +11,19 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
+import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -54,15 +62,18 @@ final class SyncEngine {
   private final int batchMax;
 
   private final Map<String, PeerState> peers = new TreeMap<>();
-  private final Map<String, Long> outcomes = new TreeMap<>(Map.of(SUCCESS, 0L, ERROR, 0L, TIMEOUT, 0L, PARTITIONED, 0L));
+  private final Map<String, AtomicLong> outcomes = Map.of(
+      SUCCESS, new AtomicLong(), ERROR, new AtomicLong(), TIMEOUT, new AtomicLong(), PARTITIONED, new AtomicLong());
+  private final AtomicLong conflictsResolved = new AtomicLong();
+  private final AtomicLong malformedMessages = new AtomicLong();
+  private final MeterRegistry registry;
+  private final Timer roundDuration;
   private long rounds;
-  private long conflictsResolved;
-  private long malformedMessages;
   private Future<JsonObject> lastRound = Future.succeededFuture(new JsonObject());
   private boolean roundRunning;
 
   SyncEngine(Vertx vertx, ServiceIdentity self, CounterStore store, NodeDirectory directory,
-      PartitionTable partitions, long timeoutMillis, int fullEvery, int batchMax) {
+      PartitionTable partitions, long timeoutMillis, int fullEvery, int batchMax, MeterRegistry registry) {
     this.vertx = vertx;
     this.self = self;
     this.store = store;
@@ -71,6 +82,21 @@ final class SyncEngine {
     this.timeoutMillis = timeoutMillis;
     this.fullEvery = fullEvery;
     this.batchMax = batchMax;
+    this.registry = registry;
+    this.roundDuration = Timer.builder(MetricNames.SYNC_DURATION)
+        .description("Duration of one anti-entropy round over every peer")
+        .publishPercentileHistogram()
+        .register(registry);
+    outcomes.forEach((status, count) -> FunctionCounter.builder(MetricNames.SYNC_OPERATIONS, count, AtomicLong::get)
+        .description("Sync exchanges by outcome")
+        .tag(MetricNames.TAG_STATUS, status)
+        .register(registry));
+    FunctionCounter.builder(MetricNames.CONFLICTS_RESOLVED, conflictsResolved, AtomicLong::get)
+        .description("Merges where the incoming and local vectors were concurrent")
+        .register(registry);
+    FunctionCounter.builder(MetricNames.SYNC_MALFORMED, malformedMessages, AtomicLong::get)
+        .description("Sync messages rejected as malformed")
+        .register(registry);
   }
 
   /** Runs the periodic round, unless one is still running; every {@code fullEvery}th is a full-state round. */
@@ -108,7 +134,9 @@ final class SyncEngine {
       for (int i = 0; i < targets.size(); i++) {
         outcomeByPeer.put(targets.get(i).nodeId(), exchanges.get(i).result());
       }
-      long durationMs = (System.nanoTime() - startedAt) / 1_000_000;
+      long durationNanos = System.nanoTime() - startedAt;
+      roundDuration.record(durationNanos, TimeUnit.NANOSECONDS);
+      long durationMs = durationNanos / 1_000_000;
       LOG.debug("Sync round {} on {} ({}) took {} ms: {}", rounds, self.nodeId(), full ? "full" : "delta", durationMs, outcomeByPeer);
       return Future.succeededFuture(new JsonObject()
           .put("node_id", self.nodeId())
@@ -122,7 +150,7 @@ final class SyncEngine {
   }
 
   private Future<String> exchange(ServiceIdentity peer, boolean full) {
-    PeerState state = peers.computeIfAbsent(peer.nodeId(), id -> new PeerState(id, peer.region(), System.currentTimeMillis()));
+    PeerState state = peerState(peer.nodeId(), peer.region());
     CounterStore.Delta pushed = store.changedSince(full ? 0 : state.acknowledgedVersion, batchMax);
     JsonObject request = new JsonObject()
         .put("node_id", self.nodeId())
@@ -194,7 +222,7 @@ final class SyncEngine {
       }
       incoming = SyncCodec.decode(body.getJsonObject("counters", new JsonObject()));
     } catch (ApiError | ClassCastException e) {
-      malformedMessages++;
+      malformedMessages.incrementAndGet();
       ApiError error = e instanceof ApiError apiError ? apiError : ApiError.badRequest("malformed sync message", e.getMessage());
       LOG.warn("Rejected a sync message from {}: {}", peerId, error.detail());
       message.fail(error.toReplyCode(), error.toReplyMessage());
@@ -207,7 +235,7 @@ final class SyncEngine {
     MergeCounts merged = mergeAll(incoming);
 
     String peerRegion = body.getString("region");
-    PeerState state = peers.computeIfAbsent(peerId, id -> new PeerState(id, peerRegion, System.currentTimeMillis()));
+    PeerState state = peerState(peerId, peerRegion);
     state.lastSuccessMillis = System.currentTimeMillis();
     message.reply(new JsonObject()
         .put("node_id", self.nodeId())
@@ -227,9 +255,9 @@ final class SyncEngine {
     return new JsonObject()
         .put("rounds", rounds)
         .put("version", store.version())
-        .put("conflicts_resolved", conflictsResolved)
-        .put("malformed_messages", malformedMessages)
-        .put("outcomes", new JsonObject(new TreeMap<>(outcomes)))
+        .put("conflicts_resolved", conflictsResolved.get())
+        .put("malformed_messages", malformedMessages.get())
+        .put("outcomes", outcomesJson())
         .put("peers", peerJson);
   }
 
@@ -251,18 +279,40 @@ final class SyncEngine {
         default -> { }
       }
     });
-    conflictsResolved += counts.conflicts;
+    conflictsResolved.addAndGet(counts.conflicts);
     return counts;
   }
 
   private String record(PeerState state, String status) {
     state.lastStatus = status;
-    outcomes.merge(status, 1L, Long::sum);
+    outcomes.get(status).incrementAndGet();
     return status;
+  }
+
+  private PeerState peerState(String peerId, String peerRegion) {
+    PeerState existing = peers.get(peerId);
+    if (existing != null) {
+      return existing;
+    }
+    PeerState state = new PeerState(peerId, peerRegion, System.currentTimeMillis());
+    peers.put(peerId, state);
+    Gauge.builder(MetricNames.SYNC_LAG_MS, state, peer -> peer.lagMillis(System.currentTimeMillis()))
+        .description("Milliseconds since the last successful sync with a peer; grows while syncs fail")
+        .tag(MetricNames.TAG_PEER, peerId)
+        .tag(MetricNames.TAG_PEER_REGION, String.valueOf(peerRegion))
+        .register(registry);
+    return state;
+  }
+
+  private JsonObject outcomesJson() {
+    JsonObject json = new JsonObject();
+    new TreeMap<>(outcomes).forEach((status, count) -> json.put(status, count.get()));
+    return json;
   }
 
   private DeliveryOptions dataPlane(String peerRegion) {
     DeliveryOptions options = new DeliveryOptions()
+        .setTracingPolicy(TracingPolicy.ALWAYS)
         .setSendTimeout(timeoutMillis)
         .addHeader(Headers.ACTION, Actions.SYNC)
         .addHeader(Headers.FROM_NODE, self.nodeId())

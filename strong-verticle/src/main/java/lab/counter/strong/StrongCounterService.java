@@ -1,5 +1,6 @@
 package lab.counter.strong;
 
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +16,8 @@ import java.util.function.Predicate;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.http.ApiError;
+import lab.counter.common.metrics.MetricNames;
+import lab.counter.common.metrics.Metrics;
 import lab.counter.common.protocol.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,6 +192,12 @@ final class StrongCounterService {
 
   private void afterWrite(String opId, CachedWrite entry, AsyncResult<JsonObject> done, long startedAt) {
     long latency = elapsedMillis(startedAt);
+    Timer.builder(MetricNames.STRONG_WRITE_DURATION)
+        .description("Strong write duration, from request to the answer, by outcome")
+        .tag(MetricNames.TAG_OUTCOME, done.succeeded() ? "committed" : "failed")
+        .publishPercentileHistogram()
+        .register(Metrics.registry())
+        .record(System.nanoTime() - startedAt, TimeUnit.NANOSECONDS);
     if (done.succeeded()) {
       LOG.debug("Op {} committed: counter {} +{} in {} ms", opId, entry.counter(), entry.amount(), latency);
       publishWrite(opId, entry.counter(), entry.amount(), "committed", latency, null);

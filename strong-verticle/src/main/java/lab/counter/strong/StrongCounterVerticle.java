@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.cluster.ServiceVerticle;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Routes: {@code POST /increment}, {@code GET /counter/{name}}, {@code GET /health},
  * {@code GET /metrics} and {@code GET /}, an index of the routes.
  */
-public final class StrongCounterVerticle extends VerticleBase {
+public final class StrongCounterVerticle extends VerticleBase implements ServiceVerticle {
 
   /** HTTP port used when {@code HTTP_PORT} is unset. */
   public static final int DEFAULT_HTTP_PORT = 8004;
@@ -61,6 +62,7 @@ public final class StrongCounterVerticle extends VerticleBase {
   private final long presenceIntervalMillis;
   private final long maxBodyBytes;
   private final IsolationSource isolationSource;
+  private final ServiceIdentity identity;
   private NodeDirectory directory;
   private StrongCounterService service;
 
@@ -85,6 +87,12 @@ public final class StrongCounterVerticle extends VerticleBase {
     this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 10, 600_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 1, MAX_BODY_LIMIT);
     this.isolationSource = isolationSource;
+    this.identity = ServiceIdentity.starting(ServiceIdentity.STRONG_SERVICE, nodeId, null, httpPort);
+  }
+
+  @Override
+  public ServiceIdentity identity() {
+    return identity;
   }
 
   /**
@@ -95,7 +103,6 @@ public final class StrongCounterVerticle extends VerticleBase {
   public Future<?> start() {
     return isolationSource.start(vertx, nodeId)
         .compose(isolated -> {
-          ServiceIdentity identity = ServiceIdentity.starting(ServiceIdentity.STRONG_SERVICE, nodeId, null, httpPort);
           directory = NodeDirectory.start(vertx, identity, presenceIntervalMillis);
           service = new StrongCounterService(vertx, nodeId, directory, isolated, regions, timeoutMillis);
           return vertx.eventBus().consumer(Addresses.STRONG_API, this::onApiMessage).completion();

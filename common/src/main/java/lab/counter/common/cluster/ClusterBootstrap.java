@@ -7,15 +7,19 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.util.List;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
+import lab.counter.common.metrics.MetricNames;
+import lab.counter.common.metrics.Tracing;
 
 /**
  * Builds the clustered {@link Vertx} every service runs on: Hazelcast with TCP-IP join over an
@@ -26,8 +30,12 @@ public final class ClusterBootstrap {
 
   private ClusterBootstrap() {}
 
-  /** Starts a clustered Vert.x instance configured from {@code settings}. */
-  public static Future<Vertx> start(Settings settings) {
+  /**
+   * Starts a clustered Vert.x instance configured from {@code settings}. Every metric carries the
+   * {@code service}, {@code node_id} and {@code region} tags of {@code identity}; tracing is on when
+   * the environment configures an OTLP endpoint.
+   */
+  public static Future<Vertx> start(Settings settings, ServiceIdentity identity) {
     String host = settings.string(ConfigKeys.CLUSTER_HOST);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(settings));
 
@@ -36,15 +44,21 @@ public final class ClusterBootstrap {
         .setClusterPublicHost(host)
         .setPort(settings.integer(ConfigKeys.EVENT_BUS_PORT, 0, 65535));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().commonTags(
+        MetricNames.TAG_SERVICE, identity.service(),
+        MetricNames.TAG_NODE_ID, identity.nodeId(),
+        MetricNames.TAG_REGION, identity.region() == null ? MetricNames.NO_REGION : identity.region());
     VertxOptions options = new VertxOptions()
         .setEventBusOptions(eventBus)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
 
-    return Vertx.builder()
+    VertxBuilder builder = Vertx.builder()
         .with(options)
         .withMetrics(new MicrometerMetricsFactory(registry))
-        .withClusterManager(clusterManager)
-        .buildClustered();
+        .withClusterManager(clusterManager);
+    Tracing.fromEnvironment(settings, identity)
+        .ifPresent(openTelemetry -> builder.withTracer(new OpenTelemetryTracingFactory(openTelemetry)));
+    return builder.buildClustered();
   }
 
   /**

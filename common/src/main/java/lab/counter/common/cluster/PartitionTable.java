@@ -1,5 +1,6 @@
 package lab.counter.common.cluster;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -8,10 +9,13 @@ import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import lab.counter.common.metrics.MetricNames;
+import lab.counter.common.metrics.Metrics;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
 import org.slf4j.Logger;
@@ -57,6 +61,12 @@ public final class PartitionTable {
    */
   public static Future<PartitionTable> install(Vertx vertx, String ownNode) {
     PartitionTable table = new PartitionTable(vertx, ownNode);
+    for (Map.Entry<String, AtomicLong> direction : Map.of("outbound", table.droppedOutbound, "inbound", table.droppedInbound).entrySet()) {
+      FunctionCounter.builder(MetricNames.PARTITION_DROPPED, direction.getValue(), AtomicLong::get)
+          .description("Event-bus messages dropped by partition mode")
+          .tag(MetricNames.TAG_DIRECTION, direction.getKey())
+          .register(Metrics.registry());
+    }
     vertx.eventBus().addOutboundInterceptor(table.interceptor(table.droppedOutbound, "outbound"));
     vertx.eventBus().addInboundInterceptor(table.interceptor(table.droppedInbound, "inbound"));
     vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL, message -> table.onControl(message.body()));
@@ -156,6 +166,7 @@ public final class PartitionTable {
   }
 
   private static Future<AsyncMap<String, Boolean>> partitionMap(Vertx vertx) {
-    return vertx.sharedData().getClusterWideMap(MAP_NAME);
+    // Cluster-wide when clustered; a local map lets a single non-clustered instance run in tests.
+    return vertx.sharedData().getAsyncMap(MAP_NAME);
   }
 }

@@ -1,6 +1,5 @@
 package lab.counter.common.cluster;
 
-import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -21,10 +20,10 @@ public final class ServiceRunner {
   private ServiceRunner() {}
 
   /** Starts {@code service} with the verticle {@code factory} builds from the environment's settings. */
-  public static void run(String service, Function<Settings, Deployable> factory) {
+  public static void run(String service, Function<Settings, ? extends ServiceVerticle> factory) {
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
     Settings settings = Settings.fromEnvironment();
-    Deployable verticle;
+    ServiceVerticle verticle;
     try {
       verticle = factory.apply(settings);
     } catch (IllegalArgumentException e) {
@@ -34,7 +33,7 @@ public final class ServiceRunner {
     }
 
     long startedAt = System.nanoTime();
-    ClusterBootstrap.start(settings)
+    ClusterBootstrap.start(settings, verticle.identity())
         .compose(vertx -> vertx.deployVerticle(verticle)
             .onFailure(failure -> vertx.close())
             .map(deploymentId -> vertx))

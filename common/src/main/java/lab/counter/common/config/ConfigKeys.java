@@ -80,5 +80,23 @@ public final class ConfigKeys {
   /** Largest accepted request body in bytes; larger bodies get 413. */
   public static final Key MAX_BODY_BYTES = new Key("MAX_BODY_BYTES", "65536", "largest request body in bytes");
 
+  // Tracing: standard OpenTelemetry SDK variables. Tracing is on only when an endpoint is set; the
+  // SDK reads the other OTEL_* variables (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_PROTOCOL, ...) itself.
+
+  /** OTLP endpoint for every signal, e.g. {@code http://jaeger:4318}. */
+  public static final Key OTEL_EXPORTER_OTLP_ENDPOINT =
+      new Key("OTEL_EXPORTER_OTLP_ENDPOINT", null, "OTLP endpoint; tracing is off when neither it nor the traces endpoint is set");
+  /** OTLP endpoint for traces only. */
+  public static final Key OTEL_EXPORTER_OTLP_TRACES_ENDPOINT =
+      new Key("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", null, "OTLP endpoint for traces");
+  /** {@code true} turns the OpenTelemetry SDK off even when an endpoint is set. */
+  public static final Key OTEL_SDK_DISABLED = new Key("OTEL_SDK_DISABLED", "false", "true disables tracing");
+
+  // Metrics.
+
+  /** Counters that get their own per-counter series: the most active ones, so the series stay bounded. */
+  public static final Key METRICS_TOP_COUNTERS =
+      new Key("METRICS_TOP_COUNTERS", "20", "number of most active counters with per-counter metric series");
+
   private ConfigKeys() {}
 }

@@ -69,11 +69,12 @@ class GCounterTest {
   }
 
   @Test
-  @DisplayName("increment rejects a null node id")
-  void incrementRejectsNullNodeId() {
+  @DisplayName("increment rejects a null or blank node id")
+  void incrementRejectsMissingNodeId() {
     GCounter counter = GCounter.of(Map.of("eu-1", 3L));
 
-    assertThatThrownBy(() -> counter.increment(null, 1)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> counter.increment(null, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> counter.increment(" ", 1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(counter.toMap()).containsExactly(entry("eu-1", 3L));
   }
 
