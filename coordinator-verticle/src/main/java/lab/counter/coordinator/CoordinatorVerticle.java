@@ -14,6 +14,7 @@ import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.cluster.ServiceVerticle;
+import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
@@ -45,6 +46,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
   private final long syncTimeoutMillis;
   private final long presenceIntervalMillis;
   private final long maxBodyBytes;
+  private final WanLatency wanLatency;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -61,6 +63,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
     this.syncTimeoutMillis = settings.number(ConfigKeys.SYNC_TIMEOUT_MS, 50, 600_000);
     this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
+    this.wanLatency = WanLatency.fromSettings(settings);
   }
 
   @Override
@@ -73,8 +76,11 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
     return PartitionTable.install(vertx, self.nodeId())
         .compose(table -> {
           partitions = table;
+          return wanLatency.install(vertx);
+        })
+        .compose(latency -> {
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
-          view = new GlobalView(vertx, regions, directory, partitions, requestTimeoutMillis, Metrics.registry());
+          view = new GlobalView(vertx, regions, directory, partitions, wanLatency, requestTimeoutMillis, Metrics.registry());
           return vertx.eventBus().<JsonObject>consumer(Addresses.COORDINATOR_API, this::onApi).completion();
         })
         .compose(registered -> vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host))

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
+import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.metrics.MetricNames;
@@ -35,15 +36,17 @@ final class GlobalView {
   private final List<String> regions;
   private final NodeDirectory directory;
   private final PartitionTable partitions;
+  private final WanLatency wanLatency;
   private final long timeoutMillis;
   private final MeterRegistry registry;
 
-  GlobalView(Vertx vertx, List<String> regions, NodeDirectory directory, PartitionTable partitions, long timeoutMillis,
-      MeterRegistry registry) {
+  GlobalView(Vertx vertx, List<String> regions, NodeDirectory directory, PartitionTable partitions,
+      WanLatency wanLatency, long timeoutMillis, MeterRegistry registry) {
     this.vertx = vertx;
     this.regions = regions;
     this.directory = directory;
     this.partitions = partitions;
+    this.wanLatency = wanLatency;
     this.timeoutMillis = timeoutMillis;
     this.registry = registry;
   }
@@ -155,6 +158,7 @@ final class GlobalView {
           .put("healthy_regions", healthy)
           .put("total_regions", regions.size())
           .put("partitioned_regions", new JsonArray(partitions.isolatedRegions().stream().toList()))
+          .put("wan_latency", wanLatency.toJson())
           .put("services", services())
           .put("query_time_ms", elapsedMillis(startedAt)));
     });

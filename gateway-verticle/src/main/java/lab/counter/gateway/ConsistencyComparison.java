@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.function.Supplier;
+import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
@@ -24,11 +25,13 @@ final class ConsistencyComparison {
 
   private final Vertx vertx;
   private final RegionRouter router;
+  private final WanLatency wanLatency;
   private final long strongTimeoutMillis;
 
-  ConsistencyComparison(Vertx vertx, RegionRouter router, long strongTimeoutMillis) {
+  ConsistencyComparison(Vertx vertx, RegionRouter router, WanLatency wanLatency, long strongTimeoutMillis) {
     this.vertx = vertx;
     this.router = router;
+    this.wanLatency = wanLatency;
     this.strongTimeoutMillis = strongTimeoutMillis;
   }
 
@@ -45,7 +48,7 @@ final class ConsistencyComparison {
     Series strongSeries = new Series(iterations);
     return runSeries(eventual, eventualSeries, iterations)
         .compose(done -> runSeries(strong, strongSeries, iterations))
-        .map(done -> result(counterName, iterations, eventualSeries, strongSeries));
+        .map(done -> result(counterName, iterations, eventualSeries, strongSeries).put("wan_latency", wanLatency.toJson()));
   }
 
   private Future<Void> runSeries(Supplier<Future<?>> write, Series series, int remaining) {

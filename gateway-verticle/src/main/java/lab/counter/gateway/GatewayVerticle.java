@@ -14,6 +14,7 @@ import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.cluster.ServiceVerticle;
+import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
@@ -46,6 +47,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
   private final long strongTimeoutMillis;
   private final long presenceIntervalMillis;
   private final long maxBodyBytes;
+  private final WanLatency wanLatency;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -64,6 +66,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     this.strongTimeoutMillis = settings.number(ConfigKeys.STRONG_TIMEOUT_MS, 50, 600_000);
     this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
+    this.wanLatency = WanLatency.fromSettings(settings);
   }
 
   @Override
@@ -76,9 +79,12 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     return PartitionTable.install(vertx, self.nodeId())
         .compose(table -> {
           partitions = table;
+          return wanLatency.install(vertx);
+        })
+        .compose(latency -> {
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
           regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis, Metrics.registry());
-          comparison = new ConsistencyComparison(vertx, regionRouter, strongTimeoutMillis);
+          comparison = new ConsistencyComparison(vertx, regionRouter, wanLatency, strongTimeoutMillis);
           return vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host);
         })
         .andThen(listening -> {
@@ -103,6 +109,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     router.get("/api/status").handler(ctx -> HttpSupport.respond(ctx, status()));
     router.post("/api/compare").handler(this::compare);
     router.post("/admin/partition/:region").handler(this::partition);
+    router.post("/admin/latency").handler(this::setLatency);
     router.post("/admin/force-sync").handler(ctx -> HttpSupport.respond(ctx,
         ClusterAdmin.forceSync(vertx, directory, syncTimeoutMillis * 2)));
     router.get("/health").handler(ctx -> HttpSupport.ok(ctx, new JsonObject().put("status", "UP").put("service", "gateway")));
@@ -165,7 +172,8 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     return askCoordinator(Actions.GLOBAL_STATUS, new JsonObject())
         .map(status -> status.put("gateway", new JsonObject()
             .put("routing", RegionRouter.ROUND_ROBIN)
-            .put("partition", partitions.toJson())));
+            .put("partition", partitions.toJson())
+            .put("wan_latency", wanLatency.toJson())));
   }
 
   private void compare(RoutingContext ctx) {
@@ -194,6 +202,15 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     HttpSupport.respond(ctx, ClusterAdmin.setPartition(vertx, partitions, targets, enabled));
   }
 
+  private void setLatency(RoutingContext ctx) {
+    boolean enabled = RequestFields.enabledParam(ctx.queryParams().get("enabled"));
+    LOG.info("Simulated WAN latency set to {} through the gateway", enabled);
+    HttpSupport.respond(ctx, WanLatency.setEnabled(vertx, enabled).map(done -> {
+      wanLatency.apply(enabled);
+      return wanLatency.toJson();
+    }));
+  }
+
   private Future<JsonObject> askCoordinator(String action, JsonObject request) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(requestTimeoutMillis * 2).addHeader(Headers.ACTION, action);
     return vertx.eventBus().<JsonObject>request(Addresses.COORDINATOR_API, request, options)
@@ -212,7 +229,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
         .put("regions", new JsonArray(regions))
         .put("routes", new JsonArray(List.of(
             "POST /api/increment", "GET /api/counter/{name}", "GET /api/counters", "GET /api/status", "POST /api/compare",
-            "POST /admin/partition/{region|all}?enabled=true|false", "POST /admin/force-sync", "GET /health", "GET /metrics")));
+            "POST /admin/partition/{region|all}?enabled=true|false", "POST /admin/latency?enabled=true|false", "POST /admin/force-sync", "GET /health", "GET /metrics")));
   }
 
   private static String abbreviate(String text) {

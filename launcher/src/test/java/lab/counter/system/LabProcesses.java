@@ -63,6 +63,10 @@ final class LabProcesses implements AutoCloseable {
   /** Starts every service: the first alone, so it forms the cluster, then the rest; waits until all are healthy. */
   LabProcesses startAll() throws Exception {
     List<String> names = new ArrayList<>(services.keySet());
+    for (String name : names) {
+      // A restart within one run appends to the log; a new run starts it afresh.
+      Files.deleteIfExists(logDir.resolve(name + ".log"));
+    }
     start(names.get(0));
     awaitHealthy(names.get(0));
     for (String name : names.subList(1, names.size())) {

@@ -14,6 +14,14 @@ final class SharedCluster implements ParameterResolver {
 
   /** Sync interval of the test cluster: short, so a test waits seconds, not minutes, for convergence. */
   static final int SYNC_INTERVAL_MS = 1000;
+  /**
+   * First HTTP port of the test cluster (the services take it and +1, +2, +3, +4, +80) and first
+   * Hazelcast port (+0 to +5). Override both with {@code -Dlab.test.http-base} and
+   * {@code -Dlab.test.cluster-base} to run two test suites at once.
+   */
+  static final int HTTP_BASE_PORT = Integer.getInteger("lab.test.http-base", 18000);
+  static final int CLUSTER_BASE_PORT = Integer.getInteger("lab.test.cluster-base", 15801);
+
   /** Strong-write timeout of the test cluster. */
   static final int STRONG_TIMEOUT_MS = 2000;
 
@@ -29,7 +37,7 @@ final class SharedCluster implements ParameterResolver {
   }
 
   private static LabProcesses start() {
-    LabProcesses processes = new LabProcesses(18000, 15801, Map.of(
+    LabProcesses processes = new LabProcesses(HTTP_BASE_PORT, CLUSTER_BASE_PORT, Map.of(
         "SYNC_INTERVAL_MS", String.valueOf(SYNC_INTERVAL_MS),
         "STRONG_TIMEOUT_MS", String.valueOf(STRONG_TIMEOUT_MS)));
     try {

@@ -9,10 +9,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import lab.counter.common.cluster.ClusterAdmin;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.cluster.ServiceVerticle;
+import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
@@ -48,6 +50,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private final long strongLeaseMillis;
   private final long maxBodyBytes;
   private final int topCounters;
+  private final WanLatency wanLatency;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -71,6 +74,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     this.strongLeaseMillis = 3 * settings.number(ConfigKeys.STRONG_TIMEOUT_MS, 50, 600_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
     this.topCounters = settings.integer(ConfigKeys.METRICS_TOP_COUNTERS, 0, 1000);
+    this.wanLatency = WanLatency.fromSettings(settings);
   }
 
   @Override
@@ -83,6 +87,9 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     return PartitionTable.install(vertx, self.nodeId())
         .compose(table -> {
           partitions = table;
+          return wanLatency.install(vertx);
+        })
+        .compose(latency -> {
           CounterStore store = new CounterStore(self.nodeId());
           RegionMetrics metrics = new RegionMetrics(Metrics.registry(), store, self.nodeId(), topCounters);
           vertx.setPeriodic(TOP_COUNTERS_REFRESH_MS, timer -> metrics.refreshTopCounters());
@@ -163,8 +170,10 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private void setPartition(RoutingContext ctx) {
     boolean enabled = RequestFields.enabledParam(ctx.queryParams().get("enabled"));
     LOG.info("Partition of region {} set to {} through node {}", self.region(), enabled, self.nodeId());
-    HttpSupport.respond(ctx, PartitionTable.setIsolated(vertx, self.region(), enabled)
-        .map(done -> partitionStatus().put("network_partition", enabled)));
+    // ClusterAdmin applies the change to this node's table before the reply, so the reply and any
+    // sync round after it see the change; the other processes apply it when the control message arrives.
+    HttpSupport.respond(ctx, ClusterAdmin.setPartition(vertx, partitions, List.of(self.region()), enabled)
+        .map(done -> partitionStatus()));
   }
 
   private void onRegionApi(Message<JsonObject> message) {
@@ -174,7 +183,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     try {
       result = switch (action == null ? "" : action) {
         case Actions.INCREMENT -> Future.succeededFuture(node.increment(body));
-        case Actions.GET -> node.readAsync(String.valueOf(body.getValue("counter_name")));
+        case Actions.GET -> node.readAsync(RequestFields.counterName(body));
         case Actions.LIST -> Future.succeededFuture(node.list(body.getString("after"), body.getInteger("limit", RegionNode.DEFAULT_LIST_LIMIT)));
         case Actions.STATUS -> Future.succeededFuture(status());
         default -> Future.failedFuture(ApiError.badRequest("unknown action", "action '" + action + "' is not served by a region"));
@@ -202,6 +211,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
         .put("sync_interval_ms", syncIntervalMillis)
         .put("sync", sync.status())
         .put("partition", partitions.toJson())
+        .put("wan_latency", wanLatency.toJson())
         .put("strong", strongReplica.status());
   }
 

@@ -14,6 +14,7 @@ import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.cluster.ServiceVerticle;
+import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
@@ -72,7 +73,8 @@ public final class StrongCounterVerticle extends VerticleBase implements Service
    * @throws IllegalArgumentException if a setting is invalid
    */
   public StrongCounterVerticle(Settings settings) {
-    this(settings, (vertx, nodeId) -> PartitionTable.install(vertx, nodeId).map(table -> table::isIsolated));
+    this(settings, (vertx, nodeId) -> PartitionTable.install(vertx, nodeId)
+        .compose(table -> WanLatency.fromSettings(settings).install(vertx).map(latency -> table::isIsolated)));
   }
 
   /** Creates the verticle with another partition-state source, as tests without a cluster do. */

@@ -75,6 +75,17 @@ public final class ConfigKeys {
   public static final Key STRONG_TIMEOUT_MS =
       new Key("STRONG_TIMEOUT_MS", "2000", "milliseconds before a strong write fails with 503");
 
+  // Simulated distance between regions.
+
+  /** {@code default}, {@code off}, or one-way delays such as {@code us-east:us-west=36,us-east:eu-west=40}. */
+  public static final Key WAN_LATENCY = new Key("WAN_LATENCY", "default",
+      "simulated one-way inter-region delay: default, off, or region:region=milliseconds pairs");
+  /** Uniform random jitter added to each delayed message, plus or minus this many milliseconds. */
+  public static final Key WAN_JITTER_MS = new Key("WAN_JITTER_MS", "0", "jitter of the simulated delay in milliseconds");
+  /** Region the strong counter runs in, for the simulated delay of its messages. */
+  public static final Key STRONG_HOME_REGION =
+      new Key("STRONG_HOME_REGION", "us-east", "region the strong counter is placed in for simulated latency");
+
   // HTTP input limits.
 
   /** Largest accepted request body in bytes; larger bodies get 413. */
