@@ -1,8 +1,9 @@
 // The event-bus traffic table: the newest events on top, at most `cap` rows in the DOM (older
-// rows are removed), a pause that holds new events (also at most `cap`) until resumed, and a
+// rows are removed), a pause that keeps new events aside (also at most `cap`) until resumed, and a
 // filter by address, node, type or region. Every field is rendered with textContent.
 
-const FLUSH_DELAY_MS = 100;
+/** Events are rendered in batches at most this often, so a burst costs one layout, not one per event. */
+const FLUSH_DELAY_MS = 250;
 const MAX_DETAIL_CHARS = 300;
 
 /** Returns the display fields of one inspector event; unknown types are shown as JSON. */
@@ -14,8 +15,9 @@ export function describeEvent(event) {
         route: `${event.from} → ${event.to}`,
         regions: [event.from_region, event.to_region],
         nodes: [event.from, event.to],
-        details: `carried ${event.counters_sent} counter(s), got ${event.counters_received} back; `
-          + `merge: ${event.updated > 0 ? `${event.updated} updated` : 'no change'}, `
+        // updated and conflicts_resolved count the initiating node's merge of the reply.
+        details: `pushed ${event.counters_sent} counter(s), pulled ${event.counters_received}; `
+          + `merging the reply on ${event.from}: ${event.updated > 0 ? `${event.updated} updated` : 'no change'}, `
           + `${event.conflicts_resolved} conflict(s) resolved; ${formatMillis(event.duration_ms)}`,
       };
     case 'dropped':
@@ -102,6 +104,11 @@ export class EventFeed {
   }
 
   setPaused(paused) {
+    if (paused && this.flushTimer !== null) {
+      // Events received before the pause are shown now, so the table stops changing from here on.
+      clearTimeout(this.flushTimer);
+      this.flush();
+    }
     this.paused = paused;
     if (!paused && this.held.length > 0) {
       this.pending.push(...this.held);

@@ -36,6 +36,8 @@ const state = {
    */
   lastSync: new Map(),
   cards: new Map(),
+  /** The "last successful sync" list items, by region, then by peer. */
+  peerItems: new Map(),
   pollInFlight: false,
 };
 
@@ -110,7 +112,7 @@ async function api(method, path, body, timeoutMs = REQUEST_TIMEOUT_MS) {
     }
     return { ok: response.ok, status: response.status, body: parsed };
   } catch (error) {
-    const detail = error.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : error.message;
+    const detail = error.name === 'AbortError' ? `no response within ${timeoutMs} ms` : error.message;
     return { ok: false, status: 0, body: { error: 'request failed', detail } };
   } finally {
     clearTimeout(timer);
@@ -245,13 +247,22 @@ function buildRegionCards(regions) {
   const template = $('region-card-template');
   container.replaceChildren();
   state.cards.clear();
+  state.peerItems.clear();
   for (const region of regions) {
     const card = template.content.firstElementChild.cloneNode(true);
     card.dataset.region = region;
     card.querySelector('.region-name').textContent = region;
     card.querySelector('.partition-toggle').addEventListener('click', () => togglePartition(region));
+    const items = new Map();
+    for (const peer of regions.filter((other) => other !== region)) {
+      const item = document.createElement('li');
+      item.dataset.peer = peer;
+      card.querySelector('.peers').append(item);
+      items.set(peer, item);
+    }
     container.append(card);
     state.cards.set(region, card);
+    state.peerItems.set(region, items);
   }
 }
 
@@ -318,25 +329,16 @@ function formatAgo(millis) {
 function refreshSyncLabels() {
   const now = Date.now();
   const staleAfter = STALE_INTERVALS * state.syncIntervalMs;
-  for (const region of state.regions) {
-    const list = state.cards.get(region)?.querySelector('.peers');
-    const items = [];
-    for (const peer of state.regions) {
-      if (peer === region) {
-        continue;
-      }
+  for (const [region, items] of state.peerItems) {
+    for (const [peer, item] of items) {
       const at = state.lastSync.get(`${region}>${peer}`);
       const ago = at === undefined ? null : now - at;
       const text = ago === null ? 'never' : formatAgo(ago);
       const stale = ago === null || ago > staleAfter;
       topology.updateSyncLabel(region, peer, text, stale);
-      const item = document.createElement('li');
-      item.dataset.peer = peer;
       item.classList.toggle('stale', stale);
       item.textContent = `${peer}: ${text}`;
-      items.push(item);
     }
-    list?.replaceChildren(...items);
   }
 }
 

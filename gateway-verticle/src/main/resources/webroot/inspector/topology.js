@@ -7,8 +7,6 @@ const WIDTH = 640;
 const HEIGHT = 400;
 const RADIUS = 140;
 const NODE_RADIUS = 54;
-/** Dots in flight at once; further events are not animated, so a burst cannot flood the SVG. */
-const MAX_DOTS = 24;
 const DOT_MS = 700;
 
 function svg(name, attributes = {}, text) {
@@ -30,9 +28,9 @@ export class Topology {
     this.positions = new Map();
     this.nodes = new Map();
     this.edges = new Map();
-    this.dotsInFlight = 0;
+    /** Directions (`from>to`) with a dot in flight: one dot per direction, so a burst of events costs no more paint than one. */
+    this.inFlight = new Set();
     this.dotLayer = null;
-    this.generation = 0;
   }
 
   /** Rebuilds the drawing for `regions`, placed clockwise from the top. */
@@ -41,8 +39,7 @@ export class Topology {
     this.positions.clear();
     this.nodes.clear();
     this.edges.clear();
-    this.generation++;
-    this.dotsInFlight = 0;
+    this.inFlight.clear();
     const edgeLayer = svg('g', { class: 'edges' });
     const nodeLayer = svg('g', { class: 'nodes' });
     this.dotLayer = svg('g', { class: 'dots' });
@@ -138,31 +135,37 @@ export class Topology {
     }
   }
 
-  /** Animates one message from `fromRegion` towards `toRegion`: all the way for a sync, half-way for a drop. */
+  /**
+   * Animates one message from `fromRegion` towards `toRegion`: all the way for a sync, half-way
+   * for a drop. Skipped while a dot of that direction is still in flight.
+   */
   pulse(fromRegion, toRegion, kind) {
     const from = this.positions.get(fromRegion);
     const to = this.positions.get(toRegion);
-    if (!from || !to || !this.dotLayer || this.dotsInFlight >= MAX_DOTS || document.hidden) {
+    const direction = `${fromRegion}>${toRegion}`;
+    if (!from || !to || !this.dotLayer || this.inFlight.has(direction) || document.hidden) {
       return;
     }
     const edge = this.edgeOf(fromRegion, toRegion);
-    edge?.group.classList.add(kind === 'dropped' ? 'flash-dropped' : 'flash-sync');
+    const flash = kind === 'dropped' ? 'flash-dropped' : 'flash-sync';
+    edge?.group.classList.add(flash);
     const reach = kind === 'dropped' ? 0.5 : 1;
     const dx = (to.x - from.x) * reach;
     const dy = (to.y - from.y) * reach;
     const dot = svg('circle', { cx: from.x, cy: from.y, r: 7, class: `dot dot-${kind}` });
-    this.dotLayer.append(dot);
-    this.dotsInFlight++;
-    const generation = this.generation;
+    const layer = this.dotLayer;
+    layer.append(dot);
+    this.inFlight.add(direction);
     const animation = dot.animate(
       [{ transform: 'translate(0px, 0px)', opacity: 1 }, { transform: `translate(${dx}px, ${dy}px)`, opacity: kind === 'dropped' ? 0 : 1 }],
       { duration: DOT_MS, easing: 'ease-in-out' });
     animation.onfinish = () => {
       dot.remove();
-      if (generation === this.generation) {
-        this.dotsInFlight--;
+      edge?.group.classList.remove(flash);
+      // After setRegions() the layer is gone and inFlight was cleared already.
+      if (layer === this.dotLayer) {
+        this.inFlight.delete(direction);
       }
-      edge?.group.classList.remove('flash-dropped', 'flash-sync');
     };
   }
 }
