@@ -47,6 +47,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
   private final long presenceIntervalMillis;
   private final long maxBodyBytes;
   private final WanLatency wanLatency;
+  private final String adminToken;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -64,6 +65,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
     this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
     this.wanLatency = WanLatency.fromSettings(settings);
+    this.adminToken = settings.string(ConfigKeys.ADMIN_TOKEN);
   }
 
   @Override
@@ -101,6 +103,8 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
     router.get("/global/counter/:name").handler(this::globalCounter);
     router.get("/global/counters").handler(ctx -> HttpSupport.respond(ctx, view.counters(limit(ctx.queryParams().get("limit")))));
     router.get("/global/status").handler(ctx -> HttpSupport.respond(ctx, view.status()));
+    router.post("/global/force-sync").handler(HttpSupport.adminAuth(adminToken));
+    router.post("/global/partition").handler(HttpSupport.adminAuth(adminToken));
     router.post("/global/force-sync").handler(ctx -> HttpSupport.respond(ctx, forceSync()));
     router.post("/global/partition").handler(this::partition);
     router.get("/health").handler(ctx -> HttpSupport.ok(ctx, new JsonObject().put("status", "UP").put("service", "coordinator")));
@@ -144,7 +148,8 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
     try {
       result = switch (action) {
         case Actions.GLOBAL_COUNTER -> view.counter(RequestFields.counterName(body));
-        case Actions.GLOBAL_COUNTERS -> view.counters(body.getInteger("limit", 1000));
+        // Checked like the HTTP route's limit, so a bad limit is a 400 rather than a list with every region unavailable.
+        case Actions.GLOBAL_COUNTERS -> view.counters(limit(body.getValue("limit") == null ? null : String.valueOf(body.getValue("limit"))));
         case Actions.GLOBAL_STATUS -> view.status();
         case Actions.FORCE_SYNC -> forceSync();
         case Actions.PARTITION -> partition(body.getString("region"), body.getBoolean("enabled"));

@@ -38,7 +38,7 @@ final class ConsistencyComparison {
   /** Runs both series one after the other and returns the lab's comparison shape. */
   Future<JsonObject> run(String counterName, int iterations) {
     JsonObject write = new JsonObject().put("counter_name", counterName).put("amount", 1);
-    Supplier<Future<?>> eventual = () -> router.send(router.candidates(RegionRouter.ROUND_ROBIN, null), Actions.INCREMENT, write);
+    Supplier<Future<?>> eventual = () -> router.send(router.candidates(RegionRouter.ROUND_ROBIN, null, null), Actions.INCREMENT, write, null);
     DeliveryOptions strongOptions = new DeliveryOptions()
         .setSendTimeout(strongTimeoutMillis + 1000)
         .addHeader(Headers.ACTION, Actions.INCREMENT);

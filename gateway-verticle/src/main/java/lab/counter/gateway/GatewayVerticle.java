@@ -38,6 +38,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final String ALL_REGIONS = "all";
+  private static final String IDEMPOTENCY_HEADER = Headers.IDEMPOTENCY_KEY;
 
   private final ServiceIdentity self;
   private final String host;
@@ -48,6 +49,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
   private final long presenceIntervalMillis;
   private final long maxBodyBytes;
   private final WanLatency wanLatency;
+  private final String adminToken;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -67,6 +69,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     this.presenceIntervalMillis = settings.number(ConfigKeys.PRESENCE_INTERVAL_MS, 50, 60_000);
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
     this.wanLatency = WanLatency.fromSettings(settings);
+    this.adminToken = settings.string(ConfigKeys.ADMIN_TOKEN);
   }
 
   @Override
@@ -103,6 +106,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
     RequestMetrics.install(router, Metrics.registry(), MetricNames.GATEWAY_REQUESTS, MetricNames.GATEWAY_REQUEST_DURATION);
     InspectorRoutes.mount(vertx, router);
+    router.route("/admin/*").handler(HttpSupport.adminAuth(adminToken));
     router.post("/api/increment").handler(this::increment);
     router.get("/api/counter/:name").handler(this::globalCounter);
     router.get("/api/counters").handler(this::counters);
@@ -124,10 +128,17 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
         .put("counter_name", RequestFields.counterName(body))
         .put("amount", RequestFields.positiveLong(body, "amount", 1));
     String region = RequestFields.optionalString(body, "region");
-    String routing = routingOf(body, region);
+    String key = ctx.request().getHeader(IDEMPOTENCY_HEADER);
+    if (key == null && body.getValue("idempotency_key") instanceof String field) {
+      key = field;
+    }
+    if (body.containsKey("idempotency_key")) {
+      write.put("idempotency_key", body.getValue("idempotency_key"));
+    }
+    String routing = key != null && region == null && !body.containsKey("routing") ? RegionRouter.KEY_HASH : routingOf(body, region);
 
-    List<String> candidates = regionRouter.candidates(routing, region);
-    HttpSupport.respond(ctx, regionRouter.send(candidates, Actions.INCREMENT, write)
+    List<String> candidates = regionRouter.candidates(routing, region, key);
+    HttpSupport.respond(ctx, regionRouter.send(candidates, Actions.INCREMENT, write, key)
         .map(reply -> reply
             .put("routing", routing)
             .put("latency_ms", (System.nanoTime() - startedAt) / 10_000 / 100.0)));

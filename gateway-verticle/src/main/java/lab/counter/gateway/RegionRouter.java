@@ -34,6 +34,11 @@ final class RegionRouter {
   static final String ROUND_ROBIN = "round-robin";
   static final String RANDOM = "random";
   static final String EXPLICIT = "explicit";
+  /**
+   * Policy of a request with an idempotency key and no region: the key's hash picks the first
+   * region, so a retry reaches the node that remembers the key while that region is up.
+   */
+  static final String KEY_HASH = "key-hash";
 
   private final Vertx vertx;
   private final List<String> regions;
@@ -71,11 +76,18 @@ final class RegionRouter {
    * Returns the regions to try, in order: the named region alone, or every region starting from
    * the next in round-robin order or from a random one.
    */
-  List<String> candidates(String routing, String region) {
+  List<String> candidates(String routing, String region, String key) {
     if (region != null) {
       return List.of(region);
     }
-    int start = RANDOM.equals(routing) ? ThreadLocalRandom.current().nextInt(regions.size()) : nextIndex++ % regions.size();
+    int start;
+    if (KEY_HASH.equals(routing) && key != null) {
+      start = Math.floorMod(key.hashCode(), regions.size());
+    } else if (RANDOM.equals(routing)) {
+      start = ThreadLocalRandom.current().nextInt(regions.size());
+    } else {
+      start = Math.floorMod(nextIndex++, regions.size());
+    }
     List<String> order = new ArrayList<>(regions.size());
     for (int i = 0; i < regions.size(); i++) {
       order.add(regions.get((start + i) % regions.size()));
@@ -84,11 +96,12 @@ final class RegionRouter {
   }
 
   /** Sends {@code request} to the first candidate that accepts it; the reply names the skipped regions. */
-  Future<JsonObject> send(List<String> candidates, String action, JsonObject request) {
-    return attempt(candidates, 0, action, request, new JsonArray());
+  Future<JsonObject> send(List<String> candidates, String action, JsonObject request, String idempotencyKey) {
+    return attempt(candidates, 0, action, request, idempotencyKey, new JsonArray());
   }
 
-  private Future<JsonObject> attempt(List<String> candidates, int index, String action, JsonObject request, JsonArray skipped) {
+  private Future<JsonObject> attempt(List<String> candidates, int index, String action, JsonObject request, String key,
+      JsonArray skipped) {
     if (index == candidates.size()) {
       return Future.failedFuture(ApiError.unavailable("no region available",
           "every region was down or starting: " + skipped.encode()));
@@ -98,9 +111,12 @@ final class RegionRouter {
     if (!lastChance && directory.liveRegionNodes(region).isEmpty()) {
       skipped.add(new JsonObject().put("region", region).put("reason", "no live node"));
       failovers.increment();
-      return attempt(candidates, index + 1, action, request, skipped);
+      return attempt(candidates, index + 1, action, request, key, skipped);
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
+    if (key != null) {
+      options.addHeader(Headers.IDEMPOTENCY_KEY, key);
+    }
     return vertx.eventBus().<JsonObject>request(Addresses.regionApi(region), request, options)
         .map(reply -> {
           routed(region);
@@ -112,7 +128,7 @@ final class RegionRouter {
           }
           skipped.add(new JsonObject().put("region", region).put("reason", ApiError.from(failure).detail()));
           failovers.increment();
-          return attempt(candidates, index + 1, action, request, skipped);
+          return attempt(candidates, index + 1, action, request, key, skipped);
         });
   }
 

@@ -52,6 +52,7 @@ final class LabProcesses implements AutoCloseable {
     env.put("CLUSTER_NAME", "system-test-" + UUID.randomUUID());
     env.put("CLUSTER_HOST", "127.0.0.1");
     env.put("CLUSTER_MEMBERS", members);
+    env.put("DATA_DIR", Path.of("target", "system-test-data", env.get("CLUSTER_NAME")).toAbsolutePath().toString());
     env.putAll(extraEnv);
     this.commonEnv = env;
   }

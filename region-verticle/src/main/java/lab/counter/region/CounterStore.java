@@ -46,6 +46,7 @@ final class CounterStore {
   private long version;
   private long ownTotal;
   private long mergedTotal;
+  private java.util.function.BiConsumer<String, GCounter> changeListener = (name, counter) -> { };
 
   /** Creates an empty store for the node {@code ownNodeId}, whose slots {@link #ownTotal} sums. */
   CounterStore(String ownNodeId) {
@@ -79,6 +80,7 @@ final class CounterStore {
         return MergeOutcome.UNCHANGED;
       }
       record(name, null, incoming);
+      changeListener.accept(name, incoming);
       return MergeOutcome.UPDATED;
     }
     switch (entry.counter.compare(incoming)) {
@@ -86,9 +88,11 @@ final class CounterStore {
         return MergeOutcome.UNCHANGED;
       case BEFORE:
         record(name, entry, incoming);
+        changeListener.accept(name, incoming);
         return MergeOutcome.UPDATED;
       default:
         record(name, entry, entry.counter.merge(incoming));
+        changeListener.accept(name, entry.counter);
         return MergeOutcome.CONFLICT_RESOLVED;
     }
   }
@@ -110,6 +114,16 @@ final class CounterStore {
   /** Returns the version of the latest change, 0 before any. */
   long version() {
     return version;
+  }
+
+  /** Sets the callback told of every merge that changed a counter; the durable store listens here. */
+  void onMerge(java.util.function.BiConsumer<String, GCounter> listener) {
+    this.changeListener = listener;
+  }
+
+  /** Loads recovered counters before the node serves; each takes a new version, so the next delta carries it. */
+  void restore(Map<String, GCounter> recovered) {
+    recovered.forEach((name, counter) -> record(name, entries.get(name), counter));
   }
 
   /** Returns this node's own slot summed over every counter, saturating at {@link Long#MAX_VALUE}. */

@@ -23,14 +23,19 @@ final class RegionNode {
   private final CounterStore store;
   private final PartitionTable partitions;
   private final RegionMetrics metrics;
+  private final DurableStore durable;
+  private final IdempotencyKeys keys;
   private boolean ready;
   private long incrementsAccepted;
 
-  RegionNode(ServiceIdentity self, CounterStore store, PartitionTable partitions, RegionMetrics metrics) {
+  RegionNode(ServiceIdentity self, CounterStore store, PartitionTable partitions, RegionMetrics metrics,
+      DurableStore durable, IdempotencyKeys keys) {
     this.self = self;
     this.store = store;
     this.partitions = partitions;
     this.metrics = metrics;
+    this.durable = durable;
+    this.keys = keys;
   }
 
   /** Marks the node ready: its start-up sync is over and it accepts increments. */
@@ -43,16 +48,28 @@ final class RegionNode {
   }
 
   /**
-   * Applies {@code {"counter_name", "amount"}} to this node's slot.
+   * Applies {@code {"counter_name", "amount"}} to this node's slot and completes once the increment
+   * is as durable as the durability mode requires. With an idempotency key (the header value, or
+   * the body's {@code idempotency_key}), a key answered within the window returns its first
+   * result and counts nothing.
    *
-   * @throws ApiError 400 on invalid input or overflow, 503 while the node is starting
+   * @throws ApiError 400 on invalid input or overflow, 409 for a key reused with another request,
+   *     503 while the node is starting
    */
-  JsonObject increment(JsonObject body) {
+  Future<JsonObject> increment(JsonObject body, String headerKey) {
     String name = RequestFields.counterName(body);
     long amount = RequestFields.positiveLong(body, "amount", 1);
+    String key = IdempotencyKeys.keyOf(headerKey, body);
     if (!ready) {
       throw ApiError.unavailable("starting", "node " + self.nodeId() + " is still loading its state from its peers; retry shortly");
     }
+    if (key != null) {
+      Future<JsonObject> earlier = keys.earlierOutcome(key, name, amount);
+      if (earlier != null) {
+        return earlier;
+      }
+    }
+
     GCounter updated;
     try {
       updated = store.increment(name, self.nodeId(), amount);
@@ -61,7 +78,18 @@ final class RegionNode {
     }
     incrementsAccepted++;
     metrics.onIncrement(name);
-    return view(name, updated, false);
+
+    JsonObject result = view(name, updated, false);
+    long now = System.currentTimeMillis();
+    JsonObject stored = key == null ? null : IdempotencyKeys.stored(name, amount, result, now);
+    Future<JsonObject> outcome = durable.persist(name, updated, key, stored)
+        .recover(failure -> Future.failedFuture(new ApiError(500, "not durable",
+            "the increment could not be written to disk and is not acknowledged: " + failure.getMessage())))
+        .map(written -> result);
+    if (key != null) {
+      keys.track(key, name, amount, outcome, now);
+    }
+    return outcome;
   }
 
   /** Returns a counter as this node sees it; an unknown counter reads as 0 and is not created. */

@@ -8,7 +8,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import lab.counter.common.cluster.ClusterAdmin;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.cluster.PartitionTable;
@@ -17,6 +19,7 @@ import lab.counter.common.cluster.ServiceVerticle;
 import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
+import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.HttpSupport;
 import lab.counter.common.http.RequestFields;
@@ -39,6 +42,11 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private static final Logger LOG = LoggerFactory.getLogger(RegionVerticle.class);
   /** How often the per-counter gauges follow the set of most active counters. */
   private static final long TOP_COUNTERS_REFRESH_MS = 2000;
+  /** How often expired idempotency keys are forgotten. */
+  private static final long KEY_EXPIRY_INTERVAL_MS = 10_000;
+  /** Pause between start-up sync attempts while a live peer does not answer. */
+  private static final long STARTUP_RETRY_MS = 1000;
+  private static final String IDEMPOTENCY_HEADER = Headers.IDEMPOTENCY_KEY;
 
   private final ServiceIdentity self;
   private final String host;
@@ -51,6 +59,11 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private final long maxBodyBytes;
   private final int topCounters;
   private final WanLatency wanLatency;
+  private final DurableStore.Mode durability;
+  private final Path dataDir;
+  private final IdempotencyKeys keys;
+  private final String adminToken;
+  private DurableStore durable;
 
   private NodeDirectory directory;
   private PartitionTable partitions;
@@ -75,6 +88,11 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     this.maxBodyBytes = settings.number(ConfigKeys.MAX_BODY_BYTES, 64, 64L * 1024 * 1024);
     this.topCounters = settings.integer(ConfigKeys.METRICS_TOP_COUNTERS, 0, 1000);
     this.wanLatency = WanLatency.fromSettings(settings);
+    this.durability = DurableStore.Mode.parse(settings.string(ConfigKeys.DURABILITY));
+    this.dataDir = Path.of(settings.string(ConfigKeys.DATA_DIR));
+    this.keys = new IdempotencyKeys(1000 * settings.number(ConfigKeys.IDEMPOTENCY_WINDOW_S, 1, 7 * 24 * 3600),
+        settings.integer(ConfigKeys.IDEMPOTENCY_MAX_KEYS, 1, 10_000_000));
+    this.adminToken = settings.string(ConfigKeys.ADMIN_TOKEN);
   }
 
   @Override
@@ -89,12 +107,16 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
           partitions = table;
           return wanLatency.install(vertx);
         })
-        .compose(latency -> {
+        .compose(latency -> vertx.executeBlocking(this::recover))
+        .compose(recovered -> {
           CounterStore store = new CounterStore(self.nodeId());
+          store.restore(recovered);
+          store.onMerge(durable::persistMerged);
           RegionMetrics metrics = new RegionMetrics(Metrics.registry(), store, self.nodeId(), topCounters);
           vertx.setPeriodic(TOP_COUNTERS_REFRESH_MS, timer -> metrics.refreshTopCounters());
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
-          node = new RegionNode(self, store, partitions, metrics);
+          node = new RegionNode(self, store, partitions, metrics, durable, keys);
+          startHousekeeping();
           sync = new SyncEngine(vertx, self, store, directory, partitions, syncTimeoutMillis, fullSyncEvery, syncBatchMax,
               Metrics.registry());
           strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis);
@@ -112,20 +134,56 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   public Future<?> stop() {
     directory.stop();
     LOG.info("Node {} of region {} stopped", self.nodeId(), self.region());
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.compose(done -> vertx.executeBlocking(() -> {
+      durable.close();
+      return null;
+    }));
+  }
+
+  /** Opens the store and reads back its counters and idempotency keys; runs on a worker thread. */
+  private Map<String, GCounter> recover() {
+    durable = DurableStore.open(durability, context, dataDir, self.nodeId());
+    Map<String, GCounter> recovered = durable.loadCounters();
+    keys.restore(durable.loadKeys(), System.currentTimeMillis());
+    LOG.info("Node {} recovered {} counters and {} idempotency keys from {}", self.nodeId(), recovered.size(), keys.size(),
+        durability == DurableStore.Mode.NONE ? "nowhere (DURABILITY=none)" : dataDir);
+    return recovered;
+  }
+
+  private void startHousekeeping() {
+    vertx.setPeriodic(KEY_EXPIRY_INTERVAL_MS, timer -> durable.forgetKeys(keys.expire(System.currentTimeMillis())));
+    if (durability == DurableStore.Mode.BATCHED) {
+      vertx.setPeriodic(DurableStore.BATCH_INTERVAL_MS, timer -> durable.flush());
+    }
   }
 
   /**
-   * Waits one presence interval to learn the live peers, pulls their full state, then accepts
-   * increments and starts the periodic sync.
+   * Waits one presence interval to learn the live peers, then pulls their full state until every
+   * live peer has answered. Only then does the node accept increments: a node restarted with an
+   * empty or stale disk first learns its own slot back from the peers that remember more of it, so
+   * its new increments are not hidden under the larger value they hold. A node with no live peer
+   * starts at once.
    */
   private void warmUp() {
-    vertx.setTimer(presenceIntervalMillis + 200, id -> sync.fullRound().onComplete(round -> {
+    vertx.setTimer(presenceIntervalMillis + 200, id -> startUpRound(1));
+  }
+
+  private void startUpRound(int attempt) {
+    sync.fullRound().onComplete(round -> {
+      JsonObject peers = round.succeeded() ? round.result().getJsonObject("peers") : new JsonObject();
+      boolean allAnswered = round.succeeded() && peers.stream().allMatch(peer -> SyncEngine.SUCCESS.equals(peer.getValue()));
+      if (!allAnswered) {
+        LOG.info("Node {} is still starting: start-up sync attempt {} did not reach every live peer: {}", self.nodeId(), attempt,
+            round.succeeded() ? peers : round.cause().getMessage());
+        vertx.setTimer(STARTUP_RETRY_MS, timer -> startUpRound(attempt + 1));
+        return;
+      }
+      sync.guardOwnSlot();
       node.markReady();
       vertx.setPeriodic(syncIntervalMillis, timer -> sync.scheduledRound());
-      LOG.info("Node {} is ready after its start-up sync: {}", self.nodeId(),
-          round.succeeded() ? round.result().getJsonObject("peers") : round.cause().getMessage());
-    }));
+      LOG.info("Node {} is ready after its start-up sync: {}", self.nodeId(), peers);
+    });
   }
 
   private Future<?> registerConsumers() {
@@ -138,6 +196,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
 
   private Router router() {
     Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    router.route("/admin/*").handler(HttpSupport.adminAuth(adminToken));
     router.post("/increment").handler(this::increment);
     router.get("/counter/:name").handler(this::readCounter);
     router.get("/counters").handler(this::listCounters);
@@ -151,7 +210,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   }
 
   private void increment(RoutingContext ctx) {
-    HttpSupport.ok(ctx, node.increment(HttpSupport.jsonBody(ctx)));
+    HttpSupport.respond(ctx, node.increment(HttpSupport.jsonBody(ctx), ctx.request().getHeader(IDEMPOTENCY_HEADER)));
   }
 
   private void readCounter(RoutingContext ctx) {
@@ -182,7 +241,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     Future<JsonObject> result;
     try {
       result = switch (action == null ? "" : action) {
-        case Actions.INCREMENT -> Future.succeededFuture(node.increment(body));
+        case Actions.INCREMENT -> node.increment(body, message.headers().get(IDEMPOTENCY_HEADER));
         case Actions.GET -> node.readAsync(RequestFields.counterName(body));
         case Actions.LIST -> Future.succeededFuture(node.list(body.getString("after"), body.getInteger("limit", RegionNode.DEFAULT_LIST_LIMIT)));
         case Actions.STATUS -> Future.succeededFuture(status());

@@ -68,6 +68,8 @@ final class SyncEngine {
   private final AtomicLong malformedMessages = new AtomicLong();
   private final MeterRegistry registry;
   private final Timer roundDuration;
+  private final AtomicLong ownSlotRejections = new AtomicLong();
+  private boolean ownSlotGuarded;
   private long rounds;
   private Future<JsonObject> lastRound = Future.succeededFuture(new JsonObject());
   private boolean roundRunning;
@@ -213,13 +215,24 @@ final class SyncEngine {
    * received, computed before merging the peer's counters, then merges them.
    */
   void handleSync(Message<JsonObject> message) {
-    JsonObject body = message.body();
+    // Any member of the clustered event bus can send here, so the body's type is checked too.
+    Object rawBody = message.body();
     Map<String, GCounter> incoming;
-    String peerId = body == null ? null : body.getString("node_id");
+    String peerId = null;
+    String peerRegion;
+    String peerIncarnation;
+    long requestedSince;
     try {
+      if (!(rawBody instanceof JsonObject body)) {
+        throw ApiError.badRequest("malformed sync message", "the body is not a JSON object");
+      }
+      peerId = stringField(body, "node_id");
       if (peerId == null || peerId.equals(self.nodeId())) {
         throw ApiError.badRequest("malformed sync message", "node_id is missing or names the receiving node");
       }
+      peerRegion = stringField(body, "region");
+      peerIncarnation = stringField(body, "peer_incarnation");
+      requestedSince = sinceField(body);
       incoming = SyncCodec.decode(body.getJsonObject("counters", new JsonObject()));
     } catch (ApiError | ClassCastException e) {
       malformedMessages.incrementAndGet();
@@ -229,12 +242,11 @@ final class SyncEngine {
       return;
     }
 
-    boolean knowsThisIncarnation = self.incarnation().equals(body.getString("peer_incarnation"));
-    long since = knowsThisIncarnation ? Math.max(0, body.getLong("since", 0L)) : 0;
+    boolean knowsThisIncarnation = self.incarnation().equals(peerIncarnation);
+    long since = knowsThisIncarnation ? requestedSince : 0;
     CounterStore.Delta reply = store.changedSince(since, batchMax);
     MergeCounts merged = mergeAll(incoming);
 
-    String peerRegion = body.getString("region");
     PeerState state = peerState(peerId, peerRegion);
     state.lastSuccessMillis = System.currentTimeMillis();
     message.reply(new JsonObject()
@@ -245,6 +257,30 @@ final class SyncEngine {
         .put("counters", SyncCodec.encode(reply.counters()))
         .put("updated", merged.updated)
         .put("conflicts_resolved", merged.conflicts), dataPlane(peerRegion).setSendTimeout(timeoutMillis));
+  }
+
+  /**
+   * Returns a string field of a sync message, or null when absent. {@link JsonObject#getString}
+   * would turn a number into a string, so the type is checked here.
+   */
+  private static String stringField(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value != null && !(value instanceof String)) {
+      throw ApiError.badRequest("malformed sync message", field + " must be a string");
+    }
+    return (String) value;
+  }
+
+  /** Returns the {@code since} version of a sync message, 0 when absent or negative. */
+  private static long sinceField(JsonObject body) {
+    Object value = body.getValue("since");
+    if (value == null) {
+      return 0;
+    }
+    if (!(value instanceof Integer || value instanceof Long)) {
+      throw ApiError.badRequest("malformed sync message", "since must be an integer version");
+    }
+    return Math.max(0, ((Number) value).longValue());
   }
 
   /** Returns this node's view of every peer and the outcome counts. */
@@ -267,9 +303,24 @@ final class SyncEngine {
     return peers.values().stream().mapToLong(state -> state.lagMillis(now)).max().orElse(0);
   }
 
+  /**
+   * Stops accepting peers' values for this node's own slot. Until then, during the start-up sync, a
+   * restarted node learns its slot back from peers that remember more of it than its disk did.
+   * Afterwards only this node writes its slot, and a peer claiming a higher value is rejected.
+   */
+  void guardOwnSlot() {
+    ownSlotGuarded = true;
+  }
+
+  /** Returns the number of incoming vectors whose claim on this node's own slot was rejected. */
+  long ownSlotRejections() {
+    return ownSlotRejections.get();
+  }
+
   private MergeCounts mergeAll(Map<String, GCounter> counters) {
     MergeCounts counts = new MergeCounts();
-    counters.forEach((name, counter) -> {
+    counters.forEach((name, incoming) -> {
+      GCounter counter = ownSlotGuarded ? withoutForgedOwnSlot(name, incoming) : incoming;
       switch (store.merge(name, counter)) {
         case UPDATED -> counts.updated++;
         case CONFLICT_RESOLVED -> {
@@ -281,6 +332,22 @@ final class SyncEngine {
     });
     conflictsResolved.addAndGet(counts.conflicts);
     return counts;
+  }
+
+  private GCounter withoutForgedOwnSlot(String name, GCounter incoming) {
+    long claimed = incoming.get(self.nodeId());
+    GCounter local = store.get(name);
+    long own = local == null ? 0 : local.get(self.nodeId());
+    if (claimed <= own) {
+      return incoming;
+    }
+    if (ownSlotRejections.incrementAndGet() % 1000 == 1) {
+      LOG.warn("Rejected a peer's value {} for this node's slot of counter {} (local {}); {} such claims so far",
+          claimed, name, own, ownSlotRejections.get());
+    }
+    Map<String, Long> slots = new java.util.HashMap<>(incoming.toMap());
+    slots.put(self.nodeId(), own);
+    return GCounter.of(slots);
   }
 
   private String record(PeerState state, String status) {

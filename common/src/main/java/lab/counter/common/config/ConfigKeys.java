@@ -86,6 +86,25 @@ public final class ConfigKeys {
   public static final Key STRONG_HOME_REGION =
       new Key("STRONG_HOME_REGION", "us-east", "region the strong counter is placed in for simulated latency");
 
+  // Durability and retries.
+
+  /** Folder of the region node's store; each node keeps its own file in it. */
+  public static final Key DATA_DIR = new Key("DATA_DIR", "data", "folder of the region node's durable store");
+  /** {@code sync}: acknowledge an increment once it is on disk; {@code batched}: flush every 100 ms; {@code none}: memory only. */
+  public static final Key DURABILITY = new Key("DURABILITY", "sync", "sync, batched or none");
+  /** Seconds a region node remembers an idempotency key and the result it returned. */
+  public static final Key IDEMPOTENCY_WINDOW_S =
+      new Key("IDEMPOTENCY_WINDOW_S", "600", "seconds an idempotency key is remembered");
+  /** Most idempotency keys a region node remembers; the oldest are forgotten first. */
+  public static final Key IDEMPOTENCY_MAX_KEYS =
+      new Key("IDEMPOTENCY_MAX_KEYS", "100000", "most idempotency keys remembered per node");
+
+  // Security.
+
+  /** Bearer token the admin endpoints require; unset or empty leaves them open, as on a laptop. */
+  public static final Key ADMIN_TOKEN =
+      new Key("ADMIN_TOKEN", null, "bearer token required by admin endpoints; empty disables the check");
+
   // HTTP input limits.
 
   /** Largest accepted request body in bytes; larger bodies get 413. */

@@ -2,6 +2,7 @@ package lab.counter.common.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.DecodeException;
@@ -11,6 +12,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,28 @@ public final class HttpSupport {
     router.errorHandler(405, ctx -> sendError(ctx, new ApiError(405, "method not allowed",
         ctx.request().method() + " is not supported on " + ctx.request().path())));
     return router;
+  }
+
+  /**
+   * Returns a handler that lets a request through only with {@code Authorization: Bearer <token>},
+   * and answers 401 otherwise. A null or empty {@code token} lets every request through, as a
+   * laptop lab needs.
+   */
+  public static Handler<RoutingContext> adminAuth(String token) {
+    if (token == null || token.isEmpty()) {
+      return RoutingContext::next;
+    }
+    byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    return ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      if (header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8))) {
+        ctx.next();
+      } else {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        sendError(ctx, new ApiError(401, "unauthorized",
+            "admin endpoints need the header Authorization: Bearer <ADMIN_TOKEN>"));
+      }
+    };
   }
 
   /** Sends {@code body} as JSON with status 200. */

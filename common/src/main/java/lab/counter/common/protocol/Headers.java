@@ -12,6 +12,9 @@ public final class Headers {
   public static final String FROM_REGION = "from-region";
   /** Region of the receiver of a data-plane message. */
   public static final String TO_REGION = "to-region";
+  /** Idempotency key of an increment, as the client sent it in the HTTP header of the same name. */
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
   /** Node id of the sender. */
   public static final String FROM_NODE = "from-node";
 

@@ -1,0 +1,262 @@
+package lab.counter.region;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import lab.counter.common.crdt.GCounter;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The region node's state on disk: every counter's vector (its own slot and the peers' last-known
+ * slots) and the idempotency keys it answered, in one H2 MVStore file per node.
+ *
+ * <p>Writes are group-committed. Changes made on the event loop join a pending batch; one writer
+ * thread stores the batch, commits it and, in {@link Mode#SYNC}, forces it to disk. Meanwhile the
+ * next batch collects everything that arrives. A caller that must not acknowledge before the data
+ * is durable waits for {@link #persist}'s future. That future completes on the event loop.
+ */
+final class DurableStore implements AutoCloseable {
+
+  /** When an increment counts as durable. */
+  enum Mode {
+    /** Acknowledged after its batch is committed and forced to disk. */
+    SYNC,
+    /** Acknowledged at once; batches are committed every {@link #BATCH_INTERVAL_MS} without forcing. */
+    BATCHED,
+    /** Memory only: nothing is written, and a restart recovers from peers alone. */
+    NONE;
+
+    static Mode parse(String raw) {
+      try {
+        return Mode.valueOf(raw.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("invalid value for DURABILITY: '" + raw + "' (expected sync, batched or none)");
+      }
+    }
+  }
+
+  /** Interval of the background commit in {@link Mode#BATCHED}. */
+  static final long BATCH_INTERVAL_MS = 100;
+
+  private static final Logger LOG = LoggerFactory.getLogger(DurableStore.class);
+
+  private final Mode mode;
+  private final Context context;
+  private final MVStore store;
+  private final MVMap<String, byte[]> counters;
+  private final MVMap<String, String> keys;
+  private final boolean createdNow;
+  private final ExecutorService writer;
+
+  private Map<String, GCounter> pendingCounters = new HashMap<>();
+  private Map<String, String> pendingKeys = new LinkedHashMap<>();
+  private List<String> pendingKeyRemovals = new ArrayList<>();
+  private List<Promise<Void>> waiters = new ArrayList<>();
+  private boolean flushing;
+
+  private DurableStore(Mode mode, Context context, MVStore store, boolean createdNow) {
+    this.mode = mode;
+    this.context = context;
+    this.store = store;
+    this.createdNow = createdNow;
+    this.counters = store == null ? null : store.openMap("counters");
+    this.keys = store == null ? null : store.openMap("idempotency");
+    this.writer = store == null ? null : Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "durable-writer");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /**
+   * Opens (creating when missing) the store of {@code nodeId} under {@code folder}. Blocking: call
+   * it off the event loop. In {@link Mode#NONE} nothing is opened.
+   */
+  static DurableStore open(Mode mode, Context context, Path folder, String nodeId) {
+    if (mode == Mode.NONE) {
+      return new DurableStore(mode, context, null, true);
+    }
+    try {
+      Files.createDirectories(folder);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data folder " + folder, e);
+    }
+    Path file = folder.resolve(nodeId + ".mv.db");
+    boolean createdNow = !Files.exists(file);
+    MVStore store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+    LOG.info("Opened the store {} ({}, {})", file, mode, createdNow ? "new" : "existing");
+    return new DurableStore(mode, context, store, createdNow);
+  }
+
+  /** Returns whether the store had no file before this start: a new node, or one whose disk was lost. */
+  boolean createdNow() {
+    return createdNow;
+  }
+
+  /** Returns every stored counter. Blocking: call it off the event loop, before serving. */
+  Map<String, GCounter> loadCounters() {
+    Map<String, GCounter> loaded = new HashMap<>();
+    if (counters != null) {
+      counters.forEach((name, bytes) -> loaded.put(name, decode(bytes)));
+    }
+    return loaded;
+  }
+
+  /** Returns every stored idempotency key with its stored result. Blocking, like {@link #loadCounters()}. */
+  Map<String, JsonObject> loadKeys() {
+    Map<String, JsonObject> loaded = new LinkedHashMap<>();
+    if (keys != null) {
+      keys.forEach((key, json) -> loaded.put(key, new JsonObject(json)));
+    }
+    return loaded;
+  }
+
+  /**
+   * Queues a counter's new state, and the idempotency key that produced it when not null, for the
+   * next batch. In {@link Mode#SYNC} the future completes once that batch is on disk; otherwise at
+   * once. Must be called on the event loop.
+   */
+  Future<Void> persist(String name, GCounter state, String key, JsonObject result) {
+    if (mode == Mode.NONE) {
+      return Future.succeededFuture();
+    }
+    pendingCounters.put(name, state);
+    if (key != null) {
+      pendingKeys.put(key, result.encode());
+    }
+    if (mode == Mode.BATCHED) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    waiters.add(promise);
+    flush();
+    return promise.future();
+  }
+
+  /** Queues a counter state learnt from a peer; it is written with the next batch and awaited by nobody. */
+  void persistMerged(String name, GCounter state) {
+    if (mode != Mode.NONE) {
+      pendingCounters.put(name, state);
+      if (mode == Mode.SYNC) {
+        flush();
+      }
+    }
+  }
+
+  /** Queues the removal of expired idempotency keys. */
+  void forgetKeys(List<String> expired) {
+    if (mode != Mode.NONE && !expired.isEmpty()) {
+      pendingKeyRemovals.addAll(expired);
+    }
+  }
+
+  /** Writes the pending batch now if no write is running; called by a timer in {@link Mode#BATCHED}. */
+  void flush() {
+    if (flushing || (pendingCounters.isEmpty() && pendingKeys.isEmpty() && pendingKeyRemovals.isEmpty())) {
+      return;
+    }
+    flushing = true;
+    Map<String, GCounter> batchCounters = pendingCounters;
+    Map<String, String> batchKeys = pendingKeys;
+    List<String> batchRemovals = pendingKeyRemovals;
+    List<Promise<Void>> batchWaiters = waiters;
+    pendingCounters = new HashMap<>();
+    pendingKeys = new LinkedHashMap<>();
+    pendingKeyRemovals = new ArrayList<>();
+    waiters = new ArrayList<>();
+
+    writer.execute(() -> {
+      Throwable failure = null;
+      try {
+        write(batchCounters, batchKeys, batchRemovals);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      Throwable outcome = failure;
+      context.runOnContext(ignored -> afterWrite(batchWaiters, outcome));
+    });
+  }
+
+  private void write(Map<String, GCounter> batchCounters, Map<String, String> batchKeys, List<String> batchRemovals) {
+    batchCounters.forEach((name, state) -> counters.put(name, encode(state)));
+    batchKeys.forEach(keys::put);
+    batchRemovals.forEach(keys::remove);
+    store.commit();
+    if (mode == Mode.SYNC) {
+      store.sync();
+    }
+  }
+
+  private void afterWrite(List<Promise<Void>> batchWaiters, Throwable failure) {
+    flushing = false;
+    if (failure != null) {
+      LOG.error("Writing a batch of {} increments to the store failed; they are not acknowledged", batchWaiters.size(), failure);
+      batchWaiters.forEach(waiter -> waiter.fail(failure));
+    } else {
+      batchWaiters.forEach(Promise::complete);
+    }
+    flush();
+  }
+
+  /** Commits what is pending and closes the file. Blocking. */
+  @Override
+  public void close() {
+    if (store == null) {
+      return;
+    }
+    writer.shutdown();
+    try {
+      writer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+  }
+
+  static byte[] encode(GCounter counter) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + counter.size() * 24);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      Map<String, Long> slots = counter.toMap();
+      out.writeInt(slots.size());
+      for (Map.Entry<String, Long> slot : slots.entrySet()) {
+        out.writeUTF(slot.getKey());
+        out.writeLong(slot.getValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static GCounter decode(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      int size = in.readInt();
+      Map<String, Long> slots = new HashMap<>(size * 2);
+      for (int i = 0; i < size; i++) {
+        slots.put(in.readUTF(), in.readLong());
+      }
+      return GCounter.of(slots);
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt counter record", e);
+    }
+  }
+}

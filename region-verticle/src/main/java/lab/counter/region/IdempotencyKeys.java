@@ -1,0 +1,136 @@
+package lab.counter.region;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import lab.counter.common.http.ApiError;
+
+/**
+ * The idempotency keys a region node answered within the window, with the first result of each, so
+ * that a retried increment returns that result and counts once. A key also maps to the increment
+ * still being made durable, so a retry that arrives meanwhile waits for the same outcome. Keys are
+ * kept in insertion order; the oldest are forgotten first when the window passes or the count
+ * exceeds the maximum. Not thread-safe: used on the region verticle's event loop.
+ */
+final class IdempotencyKeys {
+
+  /** Longest accepted key, in characters. */
+  static final int MAX_KEY_LENGTH = 128;
+
+  /** A remembered key: the request it answered and its result. */
+  record Entry(String counter, long amount, JsonObject result, long storedAtMillis) {
+    JsonObject toJson() {
+      return new JsonObject().put("counter", counter).put("amount", amount).put("result", result).put("stored_at", storedAtMillis);
+    }
+
+    static Entry fromJson(JsonObject json) {
+      return new Entry(json.getString("counter"), json.getLong("amount"), json.getJsonObject("result"), json.getLong("stored_at"));
+    }
+  }
+
+  private final long windowMillis;
+  private final int maxKeys;
+  private final LinkedHashMap<String, Entry> answered = new LinkedHashMap<>();
+  private final Map<String, Future<JsonObject>> inFlight = new HashMap<>();
+
+  IdempotencyKeys(long windowMillis, int maxKeys) {
+    this.windowMillis = windowMillis;
+    this.maxKeys = maxKeys;
+  }
+
+  /**
+   * Returns the key of a request, from the {@code Idempotency-Key} header or the
+   * {@code idempotency_key} field, or null when it has none.
+   *
+   * @throws ApiError 400 when the key is empty, too long, not printable ASCII, or the header and
+   *     field disagree
+   */
+  static String keyOf(String header, JsonObject body) {
+    Object field = body.getValue("idempotency_key");
+    if (field != null && !(field instanceof String)) {
+      throw ApiError.badRequest("invalid idempotency_key", "idempotency_key must be a string");
+    }
+    if (header != null && field != null && !header.equals(field)) {
+      throw ApiError.badRequest("invalid idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
+    }
+    String key = header != null ? header : (String) field;
+    if (key == null) {
+      return null;
+    }
+    if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw ApiError.badRequest("invalid idempotency_key",
+          "an idempotency key has 1 to " + MAX_KEY_LENGTH + " printable ASCII characters without spaces");
+    }
+    return key;
+  }
+
+  /** Restores keys loaded from the store, skipping those older than the window. */
+  void restore(Map<String, JsonObject> stored, long nowMillis) {
+    stored.forEach((key, json) -> {
+      Entry entry = Entry.fromJson(json);
+      if (nowMillis - entry.storedAtMillis() <= windowMillis) {
+        answered.put(key, entry);
+      }
+    });
+  }
+
+  /**
+   * Returns the earlier outcome of {@code key}: the first result, marked as a replay, or the
+   * increment still in flight; null when the key is new.
+   *
+   * @throws ApiError 409 when the key was used for another counter or amount
+   */
+  Future<JsonObject> earlierOutcome(String key, String counter, long amount) {
+    Entry entry = answered.get(key);
+    if (entry != null) {
+      if (!entry.counter().equals(counter) || entry.amount() != amount) {
+        throw new ApiError(409, "idempotency key reused",
+            "key '" + key + "' was used for counter '" + entry.counter() + "' with amount " + entry.amount()
+                + "; use a new key for a different increment");
+      }
+      return Future.succeededFuture(entry.result().copy().put("idempotent_replay", true));
+    }
+    return inFlight.get(key);
+  }
+
+  /** Tracks an increment of {@code key} until its outcome is known; a success is remembered. */
+  void track(String key, String counter, long amount, Future<JsonObject> outcome, long nowMillis) {
+    inFlight.put(key, outcome);
+    outcome.onComplete(done -> {
+      inFlight.remove(key);
+      if (done.succeeded()) {
+        answered.put(key, new Entry(counter, amount, done.result(), nowMillis));
+      }
+    });
+  }
+
+  /** Returns the stored form of a key's entry, written together with the increment. */
+  static JsonObject stored(String counter, long amount, JsonObject result, long nowMillis) {
+    return new Entry(counter, amount, result, nowMillis).toJson();
+  }
+
+  /** Forgets keys older than the window and the oldest beyond the maximum; returns the keys forgotten. */
+  List<String> expire(long nowMillis) {
+    List<String> expired = new ArrayList<>();
+    Iterator<Map.Entry<String, Entry>> oldestFirst = answered.entrySet().iterator();
+    while (oldestFirst.hasNext()) {
+      Map.Entry<String, Entry> oldest = oldestFirst.next();
+      boolean tooOld = nowMillis - oldest.getValue().storedAtMillis() > windowMillis;
+      if (!tooOld && answered.size() <= maxKeys) {
+        break;
+      }
+      expired.add(oldest.getKey());
+      oldestFirst.remove();
+    }
+    return expired;
+  }
+
+  int size() {
+    return answered.size();
+  }
+}
