@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /** A blocking HTTP client for the system tests, with JSON bodies. */
 final class Http {
@@ -30,6 +31,15 @@ final class Http {
     return send(HttpRequest.newBuilder(URI.create(url))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  /** Posts a JSON body with extra request headers, such as {@code Idempotency-Key}. */
+  static Response post(String url, String body, Map<String, String> headers) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(request::header);
+    return send(request);
   }
 
   static Response post(String url) throws IOException, InterruptedException {

@@ -143,9 +143,25 @@ final class LabProcesses implements AutoCloseable {
     }
   }
 
+  /** Returns whether this object started the service and its process has not exited. */
+  boolean isRunning(String name) {
+    Process process = processes.get(name);
+    return process != null && process.isAlive();
+  }
+
   /** Returns the PID of a running service. */
   long pid(String name) {
     return processes.get(name).pid();
+  }
+
+  /** Returns the folder of the region nodes' store files ({@code DATA_DIR}), one per test run. */
+  Path dataDir() {
+    return Path.of(commonEnv.get("DATA_DIR"));
+  }
+
+  /** Returns the store file of a region service: {@code DATA_DIR/<NODE_ID>.mv.db}. */
+  Path storeFile(String name) {
+    return dataDir().resolve(services.get(name).env().get("NODE_ID") + ".mv.db");
   }
 
   /** Returns the base URL of a service followed by {@code path}. */
