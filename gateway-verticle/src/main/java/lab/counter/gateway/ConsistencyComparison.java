@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import lab.counter.common.cluster.WanLatency;
 import lab.counter.common.http.ApiError;
@@ -36,7 +37,7 @@ final class ConsistencyComparison {
   }
 
   /** Runs both series one after the other and returns the lab's comparison shape. */
-  Future<JsonObject> run(String counterName, int iterations) {
+  Future<JsonObject> run(String counterName, int iterations, BooleanSupplier cancelled) {
     JsonObject write = new JsonObject().put("counter_name", counterName).put("amount", 1);
     Supplier<Future<?>> eventual = () -> router.send(router.candidates(RegionRouter.ROUND_ROBIN, null, null), Actions.INCREMENT, write, null);
     DeliveryOptions strongOptions = new DeliveryOptions()
@@ -46,14 +47,18 @@ final class ConsistencyComparison {
 
     Series eventualSeries = new Series(iterations);
     Series strongSeries = new Series(iterations);
-    return runSeries(eventual, eventualSeries, iterations)
-        .compose(done -> runSeries(strong, strongSeries, iterations))
+    return runSeries(eventual, eventualSeries, iterations, cancelled)
+        .compose(done -> runSeries(strong, strongSeries, iterations, cancelled))
         .map(done -> result(counterName, iterations, eventualSeries, strongSeries).put("wan_latency", wanLatency.toJson()));
   }
 
-  private Future<Void> runSeries(Supplier<Future<?>> write, Series series, int remaining) {
+  private Future<Void> runSeries(Supplier<Future<?>> write, Series series, int remaining, BooleanSupplier cancelled) {
     if (remaining == 0) {
       return Future.succeededFuture();
+    }
+    if (cancelled.getAsBoolean()) {
+      // The client went away: writing on would only load the cluster for nobody.
+      return Future.failedFuture(ApiError.unavailable("cancelled", "the client closed the connection; the comparison stopped"));
     }
     long startedAt = System.nanoTime();
     return write.get()
@@ -61,7 +66,7 @@ final class ConsistencyComparison {
           series.record(outcome.succeeded(), System.nanoTime() - startedAt, outcome.cause());
           return Future.<Void>succeededFuture();
         })
-        .compose(recorded -> runSeries(write, series, remaining - 1));
+        .compose(recorded -> runSeries(write, series, remaining - 1, cancelled));
   }
 
   private static JsonObject result(String counterName, int iterations, Series eventual, Series strong) {

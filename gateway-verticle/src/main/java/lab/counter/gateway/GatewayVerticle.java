@@ -88,7 +88,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
           regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis, Metrics.registry());
           comparison = new ConsistencyComparison(vertx, regionRouter, wanLatency, strongTimeoutMillis);
-          return vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host);
+          return vertx.createHttpServer(HttpSupport.serverOptions()).requestHandler(router()).listen(self.httpPort(), host);
         })
         .andThen(listening -> {
           server = listening.result();
@@ -135,7 +135,8 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     if (body.containsKey("idempotency_key")) {
       write.put("idempotency_key", body.getValue("idempotency_key"));
     }
-    String routing = key != null && region == null && !body.containsKey("routing") ? RegionRouter.KEY_HASH : routingOf(body, region);
+    String requestedRouting = routingOf(body, region);
+    String routing = key != null && region == null ? RegionRouter.KEY_HASH : requestedRouting;
 
     List<String> candidates = regionRouter.candidates(routing, region, key);
     HttpSupport.respond(ctx, regionRouter.send(candidates, Actions.INCREMENT, write, key)
@@ -195,7 +196,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
       throw ApiError.badRequest("invalid iterations", "iterations must be from " + ConsistencyComparison.MIN_ITERATIONS
           + " to " + ConsistencyComparison.MAX_ITERATIONS + ", was " + iterations);
     }
-    HttpSupport.respond(ctx, comparison.run(name, (int) iterations));
+    HttpSupport.respond(ctx, comparison.run(name, (int) iterations, () -> ctx.response().closed()));
   }
 
   private void partition(RoutingContext ctx) {

@@ -35,8 +35,10 @@ final class RegionRouter {
   static final String RANDOM = "random";
   static final String EXPLICIT = "explicit";
   /**
-   * Policy of a request with an idempotency key and no region: the key's hash picks the first
-   * region, so a retry reaches the node that remembers the key while that region is up.
+   * Policy of a request with an idempotency key and no region: the key's hash picks one home
+   * region and the request goes there alone. Keys are remembered per node, so failing over to
+   * another region could count a retry of an applied increment twice; while the home region is
+   * down, a keyed increment gets 503 and the client retries later.
    */
   static final String KEY_HASH = "key-hash";
 
@@ -80,10 +82,11 @@ final class RegionRouter {
     if (region != null) {
       return List.of(region);
     }
-    int start;
     if (KEY_HASH.equals(routing) && key != null) {
-      start = Math.floorMod(key.hashCode(), regions.size());
-    } else if (RANDOM.equals(routing)) {
+      return List.of(regions.get(Math.floorMod(key.hashCode(), regions.size())));
+    }
+    int start;
+    if (RANDOM.equals(routing)) {
       start = ThreadLocalRandom.current().nextInt(regions.size());
     } else {
       start = Math.floorMod(nextIndex++, regions.size());

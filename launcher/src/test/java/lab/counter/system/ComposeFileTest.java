@@ -235,8 +235,11 @@ class ComposeFileTest {
   @Test
   void dockerfileCopiesEveryModule() throws IOException {
     String pom = Files.readString(repositoryRoot.resolve("pom.xml"));
+    // Modules of profiles (such as the benchmarks) are not part of the default build the image runs.
+    int profiles = pom.indexOf("<profiles>");
+    String defaultBuild = profiles < 0 ? pom : pom.substring(0, profiles);
     List<String> dockerfile = Files.readAllLines(repositoryRoot.resolve("Dockerfile"));
-    Matcher modules = Pattern.compile("<module>([^<]+)</module>").matcher(pom);
+    Matcher modules = Pattern.compile("<module>([^<]+)</module>").matcher(defaultBuild);
     int count = 0;
     while (modules.find()) {
       String module = modules.group(1).trim();

@@ -76,12 +76,14 @@ class TracingTest {
         "HTTP_HOST", "127.0.0.1",
         "HTTP_PORT", String.valueOf(regionPort),
         "SYNC_INTERVAL_MS", "200",
-        "PRESENCE_INTERVAL_MS", "100")))));
+        "PRESENCE_INTERVAL_MS", "100",
+        "DURABILITY", "none")))));
     await(vertx.deployVerticle(new GatewayVerticle(new Settings(Map.of(
         "REGIONS", "us-east",
         "HTTP_HOST", "127.0.0.1",
         "HTTP_PORT", String.valueOf(gatewayPort),
-        "PRESENCE_INTERVAL_MS", "100")))));
+        "PRESENCE_INTERVAL_MS", "100",
+        "DURABILITY", "none")))));
     awaitRegionHealthy();
   }
 

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The region node's state on disk: every counter's vector (its own slot and the peers' last-known
- * slots) and the idempotency keys it answered, in one H2 MVStore file per node.
+ * slots) and the idempotency keys it accepted, in one H2 MVStore file per node.
  *
  * <p>Writes are group-committed. Changes made on the event loop join a pending batch; one writer
  * thread stores the batch, commits it and, in {@link Mode#SYNC}, forces it to disk. Meanwhile the
@@ -152,7 +152,7 @@ final class DurableStore implements AutoCloseable {
     return promise.future();
   }
 
-  /** Queues a counter state learnt from a peer; it is written with the next batch and awaited by nobody. */
+  /** Queues a counter state learnt from a peer; it is written with the next batch, and no caller waits for it. */
   void persistMerged(String name, GCounter state) {
     if (mode != Mode.NONE) {
       pendingCounters.put(name, state);

@@ -11,7 +11,7 @@ import java.util.Map;
 import lab.counter.common.http.ApiError;
 
 /**
- * The idempotency keys a region node answered within the window, with the first result of each, so
+ * The idempotency keys a region node accepted within the window, with the first result of each, so
  * that a retried increment returns that result and counts once. A key also maps to the increment
  * still being made durable, so a retry that arrives meanwhile waits for the same outcome. Keys are
  * kept in insertion order; the oldest are forgotten first when the window passes or the count
@@ -22,7 +22,7 @@ final class IdempotencyKeys {
   /** Longest accepted key, in characters. */
   static final int MAX_KEY_LENGTH = 128;
 
-  /** A remembered key: the request it answered and its result. */
+  /** A remembered key: the request that carried it and its result. */
   record Entry(String counter, long amount, JsonObject result, long storedAtMillis) {
     JsonObject toJson() {
       return new JsonObject().put("counter", counter).put("amount", amount).put("result", result).put("stored_at", storedAtMillis);

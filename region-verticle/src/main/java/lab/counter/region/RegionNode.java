@@ -50,7 +50,7 @@ final class RegionNode {
   /**
    * Applies {@code {"counter_name", "amount"}} to this node's slot and completes once the increment
    * is as durable as the durability mode requires. With an idempotency key (the header value, or
-   * the body's {@code idempotency_key}), a key answered within the window returns its first
+   * the body's {@code idempotency_key}), a key accepted within the window returns its first
    * result and counts nothing.
    *
    * @throws ApiError 400 on invalid input or overflow, 409 for a key reused with another request,

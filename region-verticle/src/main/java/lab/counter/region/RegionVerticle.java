@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * One counter node of one region: its HTTP API, the region's event-bus API shared with the other
  * nodes of the region, anti-entropy with every other node, and its strong-counter replica.
  *
- * <p>The node answers 503 to increments until its start-up sync has pulled the peers' state, so a
+ * <p>The node rejects increments with 503 until its start-up sync has pulled the peers' state, so a
  * restarted node learns its own slot back before it counts again.
  */
 public final class RegionVerticle extends VerticleBase implements ServiceVerticle {
@@ -44,7 +44,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private static final long TOP_COUNTERS_REFRESH_MS = 2000;
   /** How often expired idempotency keys are forgotten. */
   private static final long KEY_EXPIRY_INTERVAL_MS = 10_000;
-  /** Pause between start-up sync attempts while a live peer does not answer. */
+  /** Pause between start-up sync attempts while a live peer does not reply. */
   private static final long STARTUP_RETRY_MS = 1000;
   private static final String IDEMPOTENCY_HEADER = Headers.IDEMPOTENCY_KEY;
 
@@ -122,7 +122,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
           strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis);
           return registerConsumers();
         })
-        .compose(registered -> vertx.createHttpServer().requestHandler(router()).listen(self.httpPort(), host))
+        .compose(registered -> vertx.createHttpServer(HttpSupport.serverOptions()).requestHandler(router()).listen(self.httpPort(), host))
         .andThen(listening -> {
           server = listening.result();
           LOG.info("Node {} of region {} serves HTTP on {}:{}", self.nodeId(), self.region(), host, self.httpPort());
@@ -160,7 +160,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
 
   /**
    * Waits one presence interval to learn the live peers, then pulls their full state until every
-   * live peer has answered. Only then does the node accept increments: a node restarted with an
+   * live peer has replied. Only then does the node accept increments: a node restarted with an
    * empty or stale disk first learns its own slot back from the peers that remember more of it, so
    * its new increments are not hidden under the larger value they hold. A node with no live peer
    * starts at once.

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +27,7 @@ public final class HttpSupport {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpSupport.class);
   private static final String JSON = "application/json";
+  private static final int MAX_REQUEST_LINE_BYTES = 64 * 1024;
 
   private HttpSupport() {}
 
@@ -40,6 +42,8 @@ public final class HttpSupport {
     router.route().failureHandler(HttpSupport::failure);
     router.errorHandler(404, ctx -> sendError(ctx, ApiError.notFound("not found",
         "no route for " + ctx.request().method() + " " + ctx.request().path())));
+    router.errorHandler(400, ctx -> sendError(ctx, ApiError.badRequest("bad request",
+        "the request could not be parsed, for example a path with an invalid percent-encoding")));
     router.errorHandler(405, ctx -> sendError(ctx, new ApiError(405, "method not allowed",
         ctx.request().method() + " is not supported on " + ctx.request().path())));
     return router;
@@ -47,7 +51,7 @@ public final class HttpSupport {
 
   /**
    * Returns a handler that lets a request through only with {@code Authorization: Bearer <token>},
-   * and answers 401 otherwise. A null or empty {@code token} lets every request through, as a
+   * and sends 401 otherwise. A null or empty {@code token} lets every request through, as a
    * laptop lab needs.
    */
   public static Handler<RoutingContext> adminAuth(String token) {
@@ -65,6 +69,15 @@ public final class HttpSupport {
             "admin endpoints need the header Authorization: Bearer <ADMIN_TOKEN>"));
       }
     };
+  }
+
+  /**
+   * Returns the HTTP server options every service uses. The request line may be 64 KiB long, so an
+   * over-long counter name in a path reaches the router and gets a JSON 400 instead of the
+   * server's bare 414.
+   */
+  public static HttpServerOptions serverOptions() {
+    return new HttpServerOptions().setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES);
   }
 
   /** Sends {@code body} as JSON with status 200. */
