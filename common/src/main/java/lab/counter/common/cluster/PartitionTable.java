@@ -43,12 +43,14 @@ public final class PartitionTable {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionTable.class);
   private static final String MAP_NAME = "counter.partitions";
   private static final String TYPE_PARTITION = "partition";
+  private static final long RELOAD_INTERVAL_MS = 2000;
 
   private final Vertx vertx;
   private final String ownNode;
   private final Set<String> isolated = ConcurrentHashMap.newKeySet();
   private final AtomicLong droppedOutbound = new AtomicLong();
   private final AtomicLong droppedInbound = new AtomicLong();
+  private final AtomicLong changesApplied = new AtomicLong();
 
   private PartitionTable(Vertx vertx, String ownNode) {
     this.vertx = vertx;
@@ -70,6 +72,9 @@ public final class PartitionTable {
     vertx.eventBus().addOutboundInterceptor(table.interceptor(table.droppedOutbound, "outbound"));
     vertx.eventBus().addInboundInterceptor(table.interceptor(table.droppedInbound, "inbound"));
     vertx.eventBus().<JsonObject>consumer(Addresses.CONTROL, message -> table.onControl(message.body()));
+    // The map is the source of truth: re-reading it repairs a change this process missed, such as
+    // a heal published while it was still loading the map at start-up.
+    vertx.setPeriodic(RELOAD_INTERVAL_MS, timer -> table.reload());
     return partitionMap(vertx)
         .compose(AsyncMap::keys)
         .map(regions -> {
@@ -79,6 +84,22 @@ public final class PartitionTable {
           }
           return table;
         });
+  }
+
+  private void reload() {
+    long changesBefore = changesApplied.get();
+    partitionMap(vertx).compose(AsyncMap::keys).onSuccess(regions -> {
+      if (changesApplied.get() != changesBefore) {
+        // A change arrived while the map was read, so the read may predate it.
+        return;
+      }
+      for (String region : Set.copyOf(isolated)) {
+        if (!regions.contains(region)) {
+          set(region, false);
+        }
+      }
+      regions.forEach(region -> set(region, true));
+    });
   }
 
   /**
@@ -152,6 +173,11 @@ public final class PartitionTable {
 
   /** Applies a change to this process's table at once, ahead of the control message that carries it. */
   void apply(String region, boolean enabled) {
+    changesApplied.incrementAndGet();
+    set(region, enabled);
+  }
+
+  private void set(String region, boolean enabled) {
     boolean changed = enabled ? isolated.add(region) : isolated.remove(region);
     if (changed) {
       LOG.info("Partition of region {} {}", region, enabled ? "enabled: its data-plane traffic is dropped" : "healed");
