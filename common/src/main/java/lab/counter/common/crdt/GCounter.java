@@ -59,6 +59,46 @@ public final class GCounter {
   }
 
   /**
+   * Builds a counter from parallel arrays of node ids and counts, in any order. The arrays are
+   * copied, so the caller may reuse them.
+   *
+   * @throws IllegalArgumentException if the arrays differ in length, a node id is blank or appears
+   *     twice, or a count is negative
+   */
+  public static GCounter of(String[] nodes, long[] counts) {
+    if (nodes.length != counts.length) {
+      throw new IllegalArgumentException(nodes.length + " node ids but " + counts.length + " counts");
+    }
+    for (String node : nodes) {
+      requireNodeId(node);
+    }
+    String[] sortedNodes = nodes.clone();
+    long[] sortedCounts = counts.clone();
+    // Insertion sort: a vector has one slot per node, a handful in practice.
+    for (int i = 1; i < sortedNodes.length; i++) {
+      String node = sortedNodes[i];
+      long count = sortedCounts[i];
+      int j = i - 1;
+      while (j >= 0 && sortedNodes[j].compareTo(node) > 0) {
+        sortedNodes[j + 1] = sortedNodes[j];
+        sortedCounts[j + 1] = sortedCounts[j];
+        j--;
+      }
+      sortedNodes[j + 1] = node;
+      sortedCounts[j + 1] = count;
+    }
+    for (int i = 0; i < sortedNodes.length; i++) {
+      if (i > 0 && sortedNodes[i].equals(sortedNodes[i - 1])) {
+        throw new IllegalArgumentException("node '" + sortedNodes[i] + "' appears twice");
+      }
+      if (sortedCounts[i] < 0) {
+        throw new IllegalArgumentException("count of node '" + sortedNodes[i] + "' must be >= 0, was " + sortedCounts[i]);
+      }
+    }
+    return new GCounter(sortedNodes, sortedCounts);
+  }
+
+  /**
    * Adds {@code amount} to the slot of {@code nodeId}.
    *
    * @throws IllegalArgumentException if {@code nodeId} is blank or {@code amount} is not positive
@@ -184,6 +224,16 @@ public final class GCounter {
   /** Returns the number of slots. */
   public int size() {
     return nodes.length;
+  }
+
+  /** Returns the node id of slot {@code index}; slots are ordered by node id, from 0 to {@link #size()} - 1. */
+  public String node(int index) {
+    return nodes[index];
+  }
+
+  /** Returns the count of slot {@code index}, in the order of {@link #node(int)}. */
+  public long count(int index) {
+    return counts[index];
   }
 
   /** Returns the slots as an unmodifiable map ordered by node id. */
