@@ -99,7 +99,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
   }
 
   private Router router() {
-    Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    Router router = HttpSupport.createRouter(vertx, maxBodyBytes, ServiceIdentity.COORDINATOR_SERVICE);
     router.get("/global/counter/:name").handler(this::globalCounter);
     router.get("/global/counters").handler(ctx -> HttpSupport.respond(ctx, view.counters(limit(ctx.queryParams().get("limit")))));
     router.get("/global/status").handler(ctx -> HttpSupport.respond(ctx, view.status()));

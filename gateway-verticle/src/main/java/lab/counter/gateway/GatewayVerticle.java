@@ -20,9 +20,7 @@ import lab.counter.common.config.Settings;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.HttpSupport;
 import lab.counter.common.http.RequestFields;
-import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.metrics.Metrics;
-import lab.counter.common.metrics.RequestMetrics;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
@@ -103,8 +101,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
   }
 
   private Router router() {
-    Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
-    RequestMetrics.install(router, Metrics.registry(), MetricNames.GATEWAY_REQUESTS, MetricNames.GATEWAY_REQUEST_DURATION);
+    Router router = HttpSupport.createRouter(vertx, maxBodyBytes, ServiceIdentity.GATEWAY_SERVICE);
     InspectorRoutes.mount(vertx, router);
     router.route("/admin/*").handler(HttpSupport.adminAuth(adminToken));
     router.post("/api/increment").handler(this::increment);

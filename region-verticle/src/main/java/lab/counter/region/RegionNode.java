@@ -2,7 +2,7 @@ package lab.counter.region;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
+import java.util.NavigableMap;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.crdt.GCounter;
@@ -104,14 +104,42 @@ final class RegionNode {
     if (limit < 1 || limit > MAX_LIST_LIMIT) {
       throw ApiError.badRequest("invalid limit", "limit must be from 1 to " + MAX_LIST_LIMIT + ", was " + limit);
     }
-    Map<String, GCounter> page = store.list(after, limit);
+    // One counter past the page tells whether more follow, so an exactly full last page is not truncated.
+    NavigableMap<String, GCounter> page = store.list(after, limit + 1);
+    boolean truncated = page.size() > limit;
+    if (truncated) {
+      page.pollLastEntry();
+    }
     JsonObject counters = new JsonObject();
     page.forEach((name, counter) -> counters.put(name, counter.value()));
     return identity()
         .put("total_counters", store.size())
         .put("returned", page.size())
-        .put("truncated", store.size() > page.size() && page.size() == limit)
+        .put("truncated", truncated)
         .put("counters", counters);
+  }
+
+  /**
+   * Parses a page size given as a JSON number or a decimal string, as the event-bus LIST action
+   * and the {@code limit} query parameter send it; absent means {@link #DEFAULT_LIST_LIMIT}.
+   *
+   * @throws ApiError 400 unless it is an integer from 1 to {@link #MAX_LIST_LIMIT}
+   */
+  static int parseLimit(Object raw) {
+    if (raw == null) {
+      return DEFAULT_LIST_LIMIT;
+    }
+    if (raw instanceof Integer number) {
+      return number;
+    }
+    if (raw instanceof String text) {
+      try {
+        return Integer.parseInt(text.trim());
+      } catch (NumberFormatException e) {
+        // Reported below with the other invalid values.
+      }
+    }
+    throw ApiError.badRequest("invalid limit", "limit must be an integer from 1 to " + MAX_LIST_LIMIT + ", was '" + raw + "'");
   }
 
   /** Returns whether this node's region is isolated. */

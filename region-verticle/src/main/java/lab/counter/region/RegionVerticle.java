@@ -195,7 +195,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   }
 
   private Router router() {
-    Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    Router router = HttpSupport.createRouter(vertx, maxBodyBytes, ServiceIdentity.REGION_SERVICE);
     router.route("/admin/*").handler(HttpSupport.adminAuth(adminToken));
     router.post("/increment").handler(this::increment);
     router.get("/counter/:name").handler(this::readCounter);
@@ -219,7 +219,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
 
   private void listCounters(RoutingContext ctx) {
     String limit = ctx.queryParams().get("limit");
-    HttpSupport.ok(ctx, node.list(ctx.queryParams().get("after"), parseLimit(limit)));
+    HttpSupport.ok(ctx, node.list(ctx.queryParams().get("after"), RegionNode.parseLimit(limit)));
   }
 
   private void health(RoutingContext ctx) {
@@ -243,7 +243,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
       result = switch (action == null ? "" : action) {
         case Actions.INCREMENT -> node.increment(body, message.headers().get(IDEMPOTENCY_HEADER));
         case Actions.GET -> node.readAsync(RequestFields.counterName(body));
-        case Actions.LIST -> Future.succeededFuture(node.list(body.getString("after"), body.getInteger("limit", RegionNode.DEFAULT_LIST_LIMIT)));
+        case Actions.LIST -> Future.succeededFuture(node.list(RequestFields.optionalString(body, "after"), RegionNode.parseLimit(body.getValue("limit"))));
         case Actions.STATUS -> Future.succeededFuture(status());
         default -> Future.failedFuture(ApiError.badRequest("unknown action", "action '" + action + "' is not served by a region"));
       };
@@ -290,16 +290,5 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
         .put("routes", new io.vertx.core.json.JsonArray(List.of(
             "POST /increment", "GET /counter/{name}", "GET /counters", "GET /health", "GET /status",
             "POST /admin/partition?enabled=true|false", "GET /admin/partition", "POST /admin/force-sync", "GET /metrics")));
-  }
-
-  private static int parseLimit(String raw) {
-    if (raw == null) {
-      return RegionNode.DEFAULT_LIST_LIMIT;
-    }
-    try {
-      return Integer.parseInt(raw);
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("invalid limit", "limit must be an integer from 1 to " + RegionNode.MAX_LIST_LIMIT);
-    }
   }
 }

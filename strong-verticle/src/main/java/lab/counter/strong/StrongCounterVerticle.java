@@ -124,7 +124,7 @@ public final class StrongCounterVerticle extends VerticleBase implements Service
   }
 
   private Router router() {
-    Router router = HttpSupport.createRouter(vertx, maxBodyBytes);
+    Router router = HttpSupport.createRouter(vertx, maxBodyBytes, ServiceIdentity.STRONG_SERVICE);
     router.get("/").handler(ctx -> HttpSupport.ok(ctx, index()));
     router.get("/health").handler(ctx -> HttpSupport.ok(ctx, health()));
     router.post("/increment").handler(this::handleIncrement);

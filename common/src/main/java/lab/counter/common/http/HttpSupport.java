@@ -15,6 +15,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import lab.counter.common.metrics.MetricNames;
+import lab.counter.common.metrics.Metrics;
+import lab.counter.common.metrics.RequestMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +36,12 @@ public final class HttpSupport {
 
   /**
    * Creates a router with a body handler capped at {@code maxBodyBytes} (413 past it), JSON errors
-   * for every failure and a Prometheus {@code GET /metrics} route.
+   * for every failure, a Prometheus {@code GET /metrics} route, and request metrics named after
+   * {@code service} ({@link MetricNames#httpRequests}).
    */
-  public static Router createRouter(io.vertx.core.Vertx vertx, long maxBodyBytes) {
+  public static Router createRouter(io.vertx.core.Vertx vertx, long maxBodyBytes, String service) {
     Router router = Router.router(vertx);
+    RequestMetrics.install(router, Metrics.registry(), MetricNames.httpRequests(service), MetricNames.httpRequestDuration(service));
     router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.get("/metrics").handler(HttpSupport::metrics);
     router.route().failureHandler(HttpSupport::failure);
@@ -90,7 +95,7 @@ public final class HttpSupport {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.toBuffer());
   }
 
   /** Sends the JSON error body of {@code error} with its status. */

@@ -65,12 +65,21 @@ public final class MetricNames {
   /** Counter: event-bus messages dropped by partition mode (tag {@code direction}: outbound, inbound). */
   public static final String PARTITION_DROPPED = "counter.partition.dropped.messages";
 
+  /**
+   * Returns the name of the counter of HTTP requests by route, method and status of a service, such
+   * as {@code gateway.requests}.
+   */
+  public static String httpRequests(String service) {
+    return service + ".requests";
+  }
+
+  /** Returns the name of the timer of HTTP request duration by route of a service, such as {@code gateway.request.duration}. */
+  public static String httpRequestDuration(String service) {
+    return service + ".request.duration";
+  }
+
   // Gateway.
 
-  /** Counter: HTTP requests by route, method and status. */
-  public static final String GATEWAY_REQUESTS = "gateway.requests";
-  /** Timer: HTTP request duration by route. */
-  public static final String GATEWAY_REQUEST_DURATION = "gateway.request.duration";
   /** Counter: increments routed to a region (tags {@code target_region}, {@code routing}). */
   public static final String GATEWAY_ROUTED = "gateway.routed";
   /** Counter: regions skipped by failover. */
