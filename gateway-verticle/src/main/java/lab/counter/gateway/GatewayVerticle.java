@@ -182,7 +182,8 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
         .map(status -> status.put("gateway", new JsonObject()
             .put("routing", RegionRouter.ROUND_ROBIN)
             .put("partition", partitions.toJson())
-            .put("wan_latency", wanLatency.toJson())));
+            .put("wan_latency", wanLatency.toJson())
+            .put("increment_batching", regionRouter.batchingStatus())));
   }
 
   private void compare(RoutingContext ctx) {

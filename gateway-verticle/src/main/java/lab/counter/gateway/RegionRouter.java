@@ -5,12 +5,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.http.ApiError;
@@ -48,6 +51,8 @@ final class RegionRouter {
   private final long timeoutMillis;
   private final MeterRegistry registry;
   private final Counter failovers;
+  private final Map<String, Counter> routedCounters = new HashMap<>();
+  private final Map<String, IncrementBatcher> batchers = new HashMap<>();
   private int nextIndex;
 
   RegionRouter(Vertx vertx, List<String> regions, NodeDirectory directory, long timeoutMillis, MeterRegistry registry) {
@@ -62,11 +67,22 @@ final class RegionRouter {
   }
 
   private void routed(String region) {
-    Counter.builder(MetricNames.GATEWAY_ROUTED)
-        .description("Requests routed to a region")
-        .tag(MetricNames.TAG_TARGET_REGION, region)
-        .register(registry)
+    routedCounters.computeIfAbsent(region, name -> Counter.builder(MetricNames.GATEWAY_ROUTED)
+            .description("Requests routed to a region")
+            .tag(MetricNames.TAG_TARGET_REGION, name)
+            .register(registry))
         .increment();
+  }
+
+  private IncrementBatcher batcher(String region) {
+    return batchers.computeIfAbsent(region, name -> new IncrementBatcher(vertx, name, timeoutMillis, registry));
+  }
+
+  /** Returns, per region, how many increments went out in batch messages. */
+  JsonObject batchingStatus() {
+    JsonObject status = new JsonObject();
+    batchers.forEach((region, batcher) -> status.put(region, batcher.status()));
+    return status;
   }
 
   /** Returns the configured regions. */
@@ -116,14 +132,10 @@ final class RegionRouter {
       failovers.increment();
       return attempt(candidates, index + 1, action, request, key, skipped);
     }
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
-    if (key != null) {
-      options.addHeader(Headers.IDEMPOTENCY_KEY, key);
-    }
-    return vertx.eventBus().<JsonObject>request(Addresses.regionApi(region), request, options)
+    return sendTo(region, action, request, key)
         .map(reply -> {
           routed(region);
-          return reply.body().put("failed_over", skipped);
+          return reply.put("failed_over", skipped);
         })
         .recover(failure -> {
           if (!safeToRetry(failure)) {
@@ -133,6 +145,18 @@ final class RegionRouter {
           failovers.increment();
           return attempt(candidates, index + 1, action, request, key, skipped);
         });
+  }
+
+  /** Sends one request to a region; increments go through the region's batcher. */
+  private Future<JsonObject> sendTo(String region, String action, JsonObject request, String key) {
+    if (Actions.INCREMENT.equals(action)) {
+      return batcher(region).send(request, key);
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
+    if (key != null) {
+      options.addHeader(Headers.IDEMPOTENCY_KEY, key);
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.regionApi(region), request, options).map(Message::body);
   }
 
   /** Returns whether the failure proves the request was not applied. */

@@ -1,7 +1,10 @@
 package lab.counter.region;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NavigableMap;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
@@ -18,6 +21,8 @@ final class RegionNode {
   /** Default and maximum page size of {@link #list}. */
   static final int DEFAULT_LIST_LIMIT = 1000;
   static final int MAX_LIST_LIMIT = 10_000;
+  /** Maximum number of increments in one {@link #incrementBatch} message. */
+  static final int MAX_BATCH_SIZE = 1000;
 
   private final ServiceIdentity self;
   private final CounterStore store;
@@ -90,6 +95,51 @@ final class RegionNode {
       keys.track(key, name, amount, outcome, now);
     }
     return outcome;
+  }
+
+  /**
+   * Applies the increments of an {@link lab.counter.common.protocol.Actions#INCREMENT_BATCH}
+   * message, each as {@link #increment} would, and completes once all are settled. Each result is
+   * {@code {"ok": reply}} or {@code {"failure": {"code": ..., "message": ...}}}, the failed reply an
+   * increment alone would get, so one invalid increment fails alone.
+   *
+   * @throws ApiError 400 when {@code increments} is missing, empty, longer than
+   *     {@link #MAX_BATCH_SIZE} or not an array of objects
+   */
+  Future<JsonObject> incrementBatch(JsonObject body) {
+    if (!(body.getValue("increments") instanceof JsonArray increments) || increments.isEmpty()
+        || increments.size() > MAX_BATCH_SIZE) {
+      throw ApiError.badRequest("invalid increments", "increments must be an array of 1 to " + MAX_BATCH_SIZE + " objects");
+    }
+    List<Future<JsonObject>> outcomes = new ArrayList<>(increments.size());
+    for (Object item : increments) {
+      if (!(item instanceof JsonObject increment) || !(increment.getValue("request") instanceof JsonObject request)
+          || !(increment.getValue("key") == null || increment.getValue("key") instanceof String)) {
+        outcomes.add(Future.failedFuture(ApiError.badRequest("invalid increments",
+            "each increment must be {\"request\": {...}, \"key\": optional string}")));
+        continue;
+      }
+      Future<JsonObject> outcome;
+      try {
+        outcome = increment(request, increment.getString("key"));
+      } catch (RuntimeException e) {
+        outcome = Future.failedFuture(e);
+      }
+      outcomes.add(outcome);
+    }
+    return Future.join(outcomes).transform(settled -> {
+      JsonArray results = new JsonArray(new ArrayList<>(outcomes.size()));
+      for (Future<JsonObject> outcome : outcomes) {
+        if (outcome.succeeded()) {
+          results.add(new JsonObject().put("ok", outcome.result()));
+        } else {
+          ApiError error = ApiError.from(outcome.cause());
+          results.add(new JsonObject().put("failure",
+              new JsonObject().put("code", error.toReplyCode()).put("message", error.toReplyMessage())));
+        }
+      }
+      return Future.succeededFuture(new JsonObject().put("results", results));
+    });
   }
 
   /** Returns a counter as this node sees it; an unknown counter reads as 0 and is not created. */

@@ -242,6 +242,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     try {
       result = switch (action == null ? "" : action) {
         case Actions.INCREMENT -> node.increment(body, message.headers().get(IDEMPOTENCY_HEADER));
+        case Actions.INCREMENT_BATCH -> node.incrementBatch(body);
         case Actions.GET -> node.readAsync(RequestFields.counterName(body));
         case Actions.LIST -> Future.succeededFuture(node.list(RequestFields.optionalString(body, "after"), RegionNode.parseLimit(body.getValue("limit"))));
         case Actions.STATUS -> Future.succeededFuture(status());

@@ -82,6 +82,10 @@ public final class MetricNames {
 
   /** Counter: increments routed to a region (tags {@code target_region}, {@code routing}). */
   public static final String GATEWAY_ROUTED = "gateway.routed";
+  /** Counter: batch messages of several increments sent to a region (tag {@code target_region}). */
+  public static final String GATEWAY_INCREMENT_BATCHES = "gateway.increment.batches";
+  /** Counter: increments sent in batch messages (tag {@code target_region}). */
+  public static final String GATEWAY_BATCHED_INCREMENTS = "gateway.batched.increments";
   /** Counter: regions skipped by failover. */
   public static final String GATEWAY_FAILOVERS = "gateway.failovers";
 

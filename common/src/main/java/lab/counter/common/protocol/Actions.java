@@ -5,6 +5,12 @@ public final class Actions {
 
   // counter.region.<region>.api and counter.node.<id>.control
   public static final String INCREMENT = "increment";
+  /**
+   * Several increments in one message: {@code {"increments": [{"request": {...}, "key": "..."}]}},
+   * answered with {@code {"results": [...]}} in the same order. The gateway sends it when
+   * increments for a region queue up behind the ones in flight.
+   */
+  public static final String INCREMENT_BATCH = "increment-batch";
   public static final String GET = "get";
   public static final String LIST = "list";
   public static final String STATUS = "status";
