@@ -1,9 +1,11 @@
 package lab.counter.region;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Map;
+import lab.counter.common.crdt.GCounter;
+import lab.counter.common.protocol.SyncMessage;
+import lab.counter.common.protocol.SyncMessageCodec;
 
 /**
  * Bytes and time of one anti-entropy push from node us-east-1 to node us-west-1, in one process:
@@ -12,9 +14,10 @@ import java.util.Map;
  *
  * <p>A round is what {@link SyncEngine} does for one direction of an exchange: the sender reads
  * {@link CounterStore#changedSince} in batches of at most {@code SYNC_BATCH_MAX} counters and
- * encodes each batch as a sync message; the receiver decodes the message and merges every counter.
- * The event bus is left out: the bytes are those the clustered event bus carries as the message
- * body (the encoded JSON plus its 4-byte length), and the times are encode and decode-and-merge.
+ * encodes each batch as a sync request with {@link SyncMessageCodec}; the receiver decodes the
+ * request and merges every counter. The event bus is left out: the bytes are those the codec
+ * writes as the body of a clustered event-bus message (the binary message plus its 4-byte length),
+ * and the times are encode and decode-and-merge.
  *
  * <p>Usage: {@code java -cp benchmarks.jar lab.counter.region.SyncCostBench COUNTERS CHANGED ROUNDS}
  * prints one {@code RESULT} line per kind of round, with the median over {@code ROUNDS} rounds.
@@ -23,6 +26,8 @@ public final class SyncCostBench {
 
   /** The default {@code SYNC_BATCH_MAX}: most counters in one sync message. */
   static final int BATCH_MAX = 50_000;
+
+  private static final SyncMessageCodec CODEC = new SyncMessageCodec();
 
   private SyncCostBench() {}
 
@@ -79,16 +84,20 @@ public final class SyncCostBench {
     long from = since;
     while (true) {
       long encodeStarted = System.nanoTime();
-      CounterStore.Delta batch = sender.changedSince(from, BATCH_MAX);
-      Buffer wire = envelope(from, SyncCodec.encode(batch.counters())).toBuffer();
+      CounterStore.Delta batch = sender.changedSince(from, BATCH_MAX, SyncMessageCodec.MAX_NODE_IDS);
+      Buffer wire = Buffer.buffer();
+      CODEC.encodeToWire(wire, request(from, batch.counters()));
       long decodeStarted = System.nanoTime();
-      Map<String, lab.counter.common.crdt.GCounter> decoded = SyncCodec.decode(new JsonObject(wire).getJsonObject("counters"));
-      decoded.forEach(receiver::merge);
+      SyncMessage decoded = CODEC.decodeFromWire(0, wire);
+      if (!(decoded instanceof SyncMessage.Request request)) {
+        throw new IllegalStateException("the receiver rejected a batch: " + decoded);
+      }
+      request.counters().forEach(receiver::merge);
       long merged = System.nanoTime();
 
       messages++;
       carried += batch.counters().size();
-      bytes += wire.length() + Integer.BYTES;
+      bytes += wire.length();
       encodeNanos += decodeStarted - encodeStarted;
       decodeMergeNanos += merged - decodeStarted;
       from = batch.toVersion();
@@ -98,16 +107,10 @@ public final class SyncCostBench {
     }
   }
 
-  /** Wraps the counters in the fields {@link SyncEngine} sends with them. */
-  private static JsonObject envelope(long since, JsonObject counters) {
-    return new JsonObject()
-        .put("node_id", CounterStoreBenchmark.OWN)
-        .put("region", "us-east")
-        .put("incarnation", "0f8c2a4e-5b7d-4c1e-9a3f-6d2b8e7c1a90")
-        .put("peer_incarnation", "7a1d9c3b-2e4f-4a6b-8c0d-1e2f3a4b5c6d")
-        .put("since", since)
-        .put("full", since == 0)
-        .put("counters", counters);
+  /** Wraps the counters in a request with the fields {@link SyncEngine} sends with them. */
+  private static SyncMessage.Request request(long since, Map<String, GCounter> counters) {
+    return new SyncMessage.Request(CounterStoreBenchmark.OWN, "us-east", "0f8c2a4e-5b7d-4c1e-9a3f-6d2b8e7c1a90",
+        "7a1d9c3b-2e4f-4a6b-8c0d-1e2f3a4b5c6d", since, since == 0, counters);
   }
 
   private static Round median(Round[] rounds) {

@@ -1,9 +1,13 @@
 package lab.counter.region;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import lab.counter.common.crdt.GCounter;
@@ -174,11 +178,27 @@ final class CounterStore {
 
   /** Returns at most {@code limit} counters changed after {@code afterVersion}, oldest change first. */
   Delta changedSince(long afterVersion, int limit) {
+    return changedSince(afterVersion, limit, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Returns at most {@code limit} counters changed after {@code afterVersion}, oldest change first,
+   * whose slots name at most {@code maxNodeIds} distinct node ids together. The first counter is
+   * always included, even when it alone has more node ids, because a cut before it would return
+   * nothing.
+   *
+   * <p>NOTE: merges can give a counter more slots than a sync message may carry
+   * ({@code SyncMessageCodec.MAX_SLOTS_PER_COUNTER}) when peers claim different node ids. Receivers
+   * reject every batch that carries it, and a failed exchange keeps the acknowledged version, so the
+   * exchanges with that peer keep failing.
+   */
+  Delta changedSince(long afterVersion, int limit, int maxNodeIds) {
     Map<String, GCounter> counters = new LinkedHashMap<>();
+    NodeIdBudget nodeIds = new NodeIdBudget(maxNodeIds);
     long reached = afterVersion;
     Entry last = null;
     for (Entry entry = firstChangedAfter(afterVersion); entry != null; entry = entry.newer) {
-      if (counters.size() == limit) {
+      if (counters.size() == limit || !nodeIds.admit(entry.nodes, counters.isEmpty())) {
         cuts[nextCut++ % REMEMBERED_CUTS] = last;
         return new Delta(counters, reached, false);
       }
@@ -248,6 +268,40 @@ final class CounterStore {
     TreeMap<String, GCounter> counters = new TreeMap<>();
     page.forEach((name, entry) -> counters.put(name, snapshot(entry)));
     return counters;
+  }
+
+  /** The distinct node ids of the counters in one delta, up to a maximum. */
+  private static final class NodeIdBudget {
+    private final int max;
+    /** Node-id arrays already counted; entries mostly share a few, see {@link NodeSets}. */
+    private final Set<String[]> countedSets = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<String> nodeIds = new HashSet<>();
+
+    NodeIdBudget(int max) {
+      this.max = max;
+    }
+
+    /**
+     * Adds the node ids of {@code nodes} and returns true, or returns false when the new ones among
+     * them would exceed the maximum, unless {@code force}.
+     */
+    boolean admit(String[] nodes, boolean force) {
+      if (countedSets.contains(nodes)) {
+        return true;
+      }
+      int added = 0;
+      for (String node : nodes) {
+        if (!nodeIds.contains(node)) {
+          added++;
+        }
+      }
+      if (!force && added > 0 && nodeIds.size() + added > max) {
+        return false;
+      }
+      Collections.addAll(nodeIds, nodes);
+      countedSets.add(nodes);
+      return true;
+    }
   }
 
   // Vector operations on an entry, with the semantics of GCounter's.

@@ -27,6 +27,8 @@ import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.SyncMessage;
+import lab.counter.common.protocol.SyncMessageCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * carries everything missed. A full-state round every {@code fullEvery} rounds, and a full exchange
  * with any peer that restarted, repair whatever a delta could have missed.
  *
+ * <p>Requests and replies are {@link SyncMessage}s in the binary form of {@link SyncMessageCodec}.
+ * A message that is malformed, or that no peer could honestly send, is rejected as a whole and
+ * counted, and changes nothing.
+ *
  * <p>Rounds never overlap: {@link #forceRound()} waits for a running round, then runs another.
  */
 final class SyncEngine {
@@ -51,6 +57,8 @@ final class SyncEngine {
   static final String PARTITIONED = "partitioned";
 
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+  /** The {@code error} of the failed reply to a malformed sync message. */
+  private static final String MALFORMED = "malformed sync message";
 
   private final Vertx vertx;
   private final ServiceIdentity self;
@@ -85,6 +93,7 @@ final class SyncEngine {
     this.fullEvery = fullEvery;
     this.batchMax = batchMax;
     this.registry = registry;
+    SyncMessageCodec.register(vertx.eventBus());
     this.roundDuration = Timer.builder(MetricNames.SYNC_DURATION)
         .description("Duration of one anti-entropy round over every peer")
         .publishPercentileHistogram()
@@ -153,25 +162,25 @@ final class SyncEngine {
 
   private Future<String> exchange(ServiceIdentity peer, boolean full) {
     PeerState state = peerState(peer.nodeId(), peer.region());
-    CounterStore.Delta pushed = store.changedSince(full ? 0 : state.acknowledgedVersion, batchMax);
-    JsonObject request = new JsonObject()
-        .put("node_id", self.nodeId())
-        .put("region", self.region())
-        .put("incarnation", self.incarnation())
-        .put("peer_incarnation", state.incarnation)
-        .put("since", full ? 0 : state.receivedVersion)
-        .put("full", full)
-        .put("counters", SyncCodec.encode(pushed.counters()));
+    CounterStore.Delta pushed = store.changedSince(full ? 0 : state.acknowledgedVersion, batchMax, SyncMessageCodec.MAX_NODE_IDS);
+    SyncMessage.Request request = new SyncMessage.Request(self.nodeId(), self.region(), self.incarnation(), state.incarnation,
+        full ? 0 : state.receivedVersion, full, pushed.counters());
     long startedAt = System.nanoTime();
-    return vertx.eventBus().<JsonObject>request(Addresses.nodeSync(peer.nodeId()), request, dataPlane(peer.region()))
+    // Whatever consumes the peer's address replies, with any body, so the body is checked as an Object.
+    return vertx.eventBus().<Object>request(Addresses.nodeSync(peer.nodeId()), request, dataPlane(peer.region()))
         .map(reply -> onReply(state, pushed, reply.body(), startedAt))
         .recover(failure -> Future.succeededFuture(onFailure(state, failure)));
   }
 
-  private String onReply(PeerState state, CounterStore.Delta pushed, JsonObject reply, long startedAt) {
-    Map<String, GCounter> pulled = SyncCodec.decode(reply.getJsonObject("counters", new JsonObject()));
+  private String onReply(PeerState state, CounterStore.Delta pushed, Object body, long startedAt) {
+    if (!(body instanceof SyncMessage.Reply reply)) {
+      malformedMessages.incrementAndGet();
+      String reason = "the reply of " + state.nodeId + " is invalid: " + malformedReason(body, "reply");
+      return onFailure(state, ApiError.badRequest(MALFORMED, reason));
+    }
+    Map<String, GCounter> pulled = reply.counters();
     MergeCounts merged = mergeAll(pulled);
-    String incarnation = reply.getString("incarnation");
+    String incarnation = reply.incarnation();
     if (state.incarnation != null && !state.incarnation.equals(incarnation)) {
       // The peer restarted and lost what it had acknowledged: the next round pushes everything.
       LOG.info("Peer {} restarted (incarnation {}); the next sync sends it the full state", state.nodeId, incarnation);
@@ -180,7 +189,7 @@ final class SyncEngine {
       state.acknowledgedVersion = pushed.toVersion();
     }
     state.incarnation = incarnation;
-    state.receivedVersion = reply.getLong("version", 0L);
+    state.receivedVersion = reply.version();
     state.lastSuccessMillis = System.currentTimeMillis();
     publishExchange(state, pushed.counters().size(), pulled.size(), merged, startedAt);
     return record(state, SUCCESS);
@@ -212,75 +221,55 @@ final class SyncEngine {
 
   /**
    * Handles a peer's exchange: replies with what changed here since the version the peer last
-   * received, computed before merging the peer's counters, then merges them.
+   * received, computed before merging the peer's counters, then merges them. A malformed request
+   * gets a failed reply with status 400 and changes nothing.
    */
-  void handleSync(Message<JsonObject> message) {
-    // Any member of the clustered event bus can send here, so the body's type is checked too.
-    Object rawBody = message.body();
-    Map<String, GCounter> incoming;
-    String peerId = null;
-    String peerRegion;
-    String peerIncarnation;
-    long requestedSince;
+  void handleSync(Message<?> message) {
+    SyncMessage.Request request;
     try {
-      if (!(rawBody instanceof JsonObject body)) {
-        throw ApiError.badRequest("malformed sync message", "the body is not a JSON object");
-      }
-      peerId = stringField(body, "node_id");
-      if (peerId == null || peerId.equals(self.nodeId())) {
-        throw ApiError.badRequest("malformed sync message", "node_id is missing or names the receiving node");
-      }
-      peerRegion = stringField(body, "region");
-      peerIncarnation = stringField(body, "peer_incarnation");
-      requestedSince = sinceField(body);
-      incoming = SyncCodec.decode(body.getJsonObject("counters", new JsonObject()));
-    } catch (ApiError | ClassCastException e) {
+      request = validRequest(message.body());
+    } catch (ApiError error) {
       malformedMessages.incrementAndGet();
-      ApiError error = e instanceof ApiError apiError ? apiError : ApiError.badRequest("malformed sync message", e.getMessage());
-      LOG.warn("Rejected a sync message from {}: {}", peerId, error.detail());
+      LOG.warn("Rejected a sync message from {}: {}", message.headers().get(Headers.FROM_NODE), error.detail());
       message.fail(error.toReplyCode(), error.toReplyMessage());
       return;
     }
 
-    boolean knowsThisIncarnation = self.incarnation().equals(peerIncarnation);
-    long since = knowsThisIncarnation ? requestedSince : 0;
-    CounterStore.Delta reply = store.changedSince(since, batchMax);
-    MergeCounts merged = mergeAll(incoming);
+    boolean knowsThisIncarnation = self.incarnation().equals(request.peerIncarnation());
+    long since = knowsThisIncarnation ? request.since() : 0;
+    CounterStore.Delta reply = store.changedSince(since, batchMax, SyncMessageCodec.MAX_NODE_IDS);
+    MergeCounts merged = mergeAll(request.counters());
 
-    PeerState state = peerState(peerId, peerRegion);
+    PeerState state = peerState(request.nodeId(), request.region());
     state.lastSuccessMillis = System.currentTimeMillis();
-    message.reply(new JsonObject()
-        .put("node_id", self.nodeId())
-        .put("incarnation", self.incarnation())
-        .put("version", reply.toVersion())
-        .put("complete", reply.complete())
-        .put("counters", SyncCodec.encode(reply.counters()))
-        .put("updated", merged.updated)
-        .put("conflicts_resolved", merged.conflicts), dataPlane(peerRegion).setSendTimeout(timeoutMillis));
+    message.reply(new SyncMessage.Reply(self.nodeId(), self.incarnation(), reply.toVersion(), reply.complete(), reply.counters(),
+        merged.updated, merged.conflicts), dataPlane(request.region()).setSendTimeout(timeoutMillis));
   }
 
   /**
-   * Returns a string field of a sync message, or null when absent. {@link JsonObject#getString}
-   * would turn a number into a string, so the type is checked here.
+   * Returns the body as a request from another node. Any member of the clustered event bus can send
+   * here, so the body's type is checked too.
+   *
+   * @throws ApiError 400 if the codec rejected the bytes, the body is not a sync request, or its
+   *     node_id is missing or names this node
    */
-  private static String stringField(JsonObject body, String field) {
-    Object value = body.getValue(field);
-    if (value != null && !(value instanceof String)) {
-      throw ApiError.badRequest("malformed sync message", field + " must be a string");
+  private SyncMessage.Request validRequest(Object body) {
+    if (!(body instanceof SyncMessage.Request request)) {
+      throw ApiError.badRequest(MALFORMED, malformedReason(body, "request"));
     }
-    return (String) value;
+    if (request.nodeId() == null || request.nodeId().equals(self.nodeId())) {
+      throw ApiError.badRequest(MALFORMED, "node_id is missing or names the receiving node");
+    }
+    return request;
   }
 
-  /** Returns the {@code since} version of a sync message, 0 when absent or negative. */
-  private static long sinceField(JsonObject body) {
-    Object value = body.getValue("since");
-    if (value == null) {
-      return 0;
+  /** Returns why {@code body} is not the expected sync {@code kind}: the codec's reason, or the body's type. */
+  private static String malformedReason(Object body, String kind) {
+    if (body instanceof SyncMessage.Malformed malformed) {
+      return malformed.reason();
     }
-    if (!(value instanceof Integer || value instanceof Long)) {
-      throw ApiError.badRequest("malformed sync message", "since must be an integer version");
-    }
-    return Math.max(0, ((Number) value).longValue());
+    String type = body == null ? "empty" : "a " + body.getClass().getSimpleName();
+    return "the body is " + type + ", not a sync " + kind + " of the " + SyncMessageCodec.NAME + " codec";
   }
 
   /** Returns this node's view of every peer and the outcome counts. */
@@ -381,6 +370,7 @@ final class SyncEngine {
     DeliveryOptions options = new DeliveryOptions()
         .setTracingPolicy(TracingPolicy.ALWAYS)
         .setSendTimeout(timeoutMillis)
+        .setCodecName(SyncMessageCodec.NAME)
         .addHeader(Headers.ACTION, Actions.SYNC)
         .addHeader(Headers.FROM_NODE, self.nodeId())
         .addHeader(Headers.FROM_REGION, self.region());

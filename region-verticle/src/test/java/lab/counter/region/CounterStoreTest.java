@@ -184,6 +184,35 @@ class CounterStoreTest {
   }
 
   @Test
+  @DisplayName("changedSince cuts at the node id limit")
+  void changedSinceCutsAtNodeIdLimit() {
+    store.merge("a", GCounter.of(Map.of("n-1", 1L, "n-2", 1L)));
+    store.merge("b", GCounter.of(Map.of("n-3", 1L)));
+    store.merge("c", GCounter.of(Map.of("n-2", 1L, "n-3", 1L)));
+
+    Delta first = store.changedSince(0, 10, 2);
+    Delta second = store.changedSince(first.toVersion(), 10, 2);
+
+    assertThat(first.counters().keySet()).as("b would add a third node id").containsExactly("a");
+    assertThat(first.complete()).isFalse();
+    assertThat(second.counters().keySet()).containsExactly("b", "c");
+    assertThat(second.complete()).isTrue();
+  }
+
+  @Test
+  @DisplayName("changedSince includes a first counter over the node id limit")
+  void changedSinceIncludesFirstCounterOverLimit() {
+    store.merge("wide", GCounter.of(Map.of("n-1", 1L, "n-2", 1L, "n-3", 1L)));
+    store.merge("known", GCounter.of(Map.of("n-1", 1L)));
+    store.merge("new", GCounter.of(Map.of("n-4", 1L)));
+
+    Delta delta = store.changedSince(0, 10, 2);
+
+    assertThat(delta.counters().keySet()).as("known adds no node id, new adds one").containsExactly("wide", "known");
+    assertThat(delta.complete()).isFalse();
+  }
+
+  @Test
   @DisplayName("changedSince cost follows the changes")
   void changedSinceCostFollowsChanges() {
     int counters = 100_000;

@@ -13,14 +13,19 @@ import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.SyncMessage;
+import lab.counter.common.protocol.SyncMessageCodec;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -43,6 +48,7 @@ class RegionVerticleTest {
   private static final long MAX = Long.MAX_VALUE;
   private static final long SYNC_REPLY_TIMEOUT_MS = 1000;
   private static final long PARTITION_APPLIED_TIMEOUT_MS = 2000;
+  private static final SyncMessageCodec SYNC_CODEC = new SyncMessageCodec();
 
   private Vertx vertx;
   private TestHttp http;
@@ -500,36 +506,39 @@ class RegionVerticleTest {
   @Test
   @DisplayName("malformed sync message is rejected")
   void malformedSyncRejected(VertxTestContext testContext) {
-    JsonObject wide = new JsonObject();
+    Map<String, Long> wideSlots = new HashMap<>();
     for (int i = 0; i < 2000; i++) {
-      wide.put("node-" + i, 1);
+      wideSlots.put("node-" + i, 1L);
     }
-    JsonObject probe = new JsonObject().put("probe", new JsonObject().put(WEST_NODE, 1));
+    Map<String, GCounter> probe = Map.of("probe", GCounter.of(Map.of(WEST_NODE, 1L)));
+    Map<String, GCounter> probeAndInvalidName = new LinkedHashMap<>(probe);
+    probeAndInvalidName.put("bad name", GCounter.of(Map.of(WEST_NODE, 1L)));
+    Buffer validBytes = toWire(syncFrom(WEST_NODE, WEST, probe));
+    Buffer version2 = validBytes.copy().setByte(Integer.BYTES, (byte) 2);
+    Buffer truncated = validBytes.getBuffer(0, validBytes.length() - 3);
     List<BadSync> cases = List.of(
-        new BadSync("missing node_id", new JsonObject().put("region", WEST).put("counters", probe)),
-        new BadSync("node_id of the receiver", syncFrom(EAST_NODE, EAST).put("counters", probe)),
-        new BadSync("negative slot", syncFrom(WEST_NODE, WEST)
-            .put("counters", new JsonObject().put("probe", new JsonObject().put(WEST_NODE, -1)))),
-        new BadSync("2000-slot vector", syncFrom(WEST_NODE, WEST).put("counters", new JsonObject().put("probe", wide))),
-        new BadSync("valid counter next to an invalid one", syncFrom(WEST_NODE, WEST).put("counters", probe.copy()
-            .put("other", new JsonObject().put(WEST_NODE, "1")))),
-        new BadSync("counters not an object", syncFrom(WEST_NODE, WEST).put("counters", "probe")),
-        new BadSync("node_id not a string", syncFrom(WEST_NODE, WEST).put("node_id", 7).put("counters", probe)),
-        new BadSync("region not a string", syncFrom(WEST_NODE, WEST).put("region", 7).put("counters", probe)),
-        new BadSync("since not a number", syncFrom(WEST_NODE, WEST).put("since", "0").put("counters", probe)),
-        new BadSync("peer_incarnation not a string", syncFrom(WEST_NODE, WEST).put("peer_incarnation", 7).put("counters", probe)),
-        new BadSync("body not a JSON object", "probe"));
+        new BadSync("missing node_id", fromWire(toWire(syncFrom(null, WEST, probe)))),
+        new BadSync("node_id of the receiver", fromWire(toWire(syncFrom(EAST_NODE, EAST, probe)))),
+        new BadSync("2000-slot vector", fromWire(toWire(syncFrom(WEST_NODE, WEST, Map.of("probe", GCounter.of(wideSlots)))))),
+        new BadSync("valid counter next to an invalid name", fromWire(toWire(syncFrom(WEST_NODE, WEST, probeAndInvalidName)))),
+        new BadSync("truncated bytes", fromWire(truncated)),
+        new BadSync("unknown format version", fromWire(version2)),
+        new BadSync("reply sent as a request", new SyncMessage.Reply(WEST_NODE, "test-incarnation", 0, true, probe, 0, 0)),
+        new BadSync("JSON body of the earlier format", new JsonObject().put("node_id", WEST_NODE).put("region", WEST)
+            .put("counters", new JsonObject().put("probe", new JsonObject().put(WEST_NODE, 1)))),
+        new BadSync("string body", "probe"));
     Checkpoint wellFormedMerged = testContext.checkpoint();
     Checkpoint rejected = testContext.checkpoint(cases.size());
     Checkpoint nothingChanged = testContext.checkpoint();
 
-    JsonObject wellFormed = syncFrom("eu-west-1", "eu-west")
-        .put("counters", new JsonObject().put("control", new JsonObject().put("eu-west-1", 2)));
+    SyncMessage wellFormed = fromWire(toWire(syncFrom("eu-west-1", "eu-west",
+        Map.of("control", GCounter.of(Map.of("eu-west-1", 2L))))));
     sync(east, wellFormed)
         .compose(reply -> {
           testContext.verify(() -> {
-            assertThat(reply.getString("node_id")).isEqualTo(EAST_NODE);
-            assertThat(reply.getInteger("updated")).isEqualTo(1);
+            assertThat(reply).isInstanceOf(SyncMessage.Reply.class);
+            assertThat(((SyncMessage.Reply) reply).nodeId()).isEqualTo(EAST_NODE);
+            assertThat(((SyncMessage.Reply) reply).updated()).isEqualTo(1);
             wellFormedMerged.flag();
           });
           return inOrder(cases, bad -> sync(east, bad.body()).transform(outcome -> {
@@ -623,21 +632,38 @@ class RegionVerticleTest {
         : Future.succeededFuture(ApiError.from(done.cause())));
   }
 
-  /** Sends {@code body} to the node's sync address as a peer would, without region headers. */
-  private Future<JsonObject> sync(TestRegionNode node, Object body) {
+  /**
+   * Sends {@code body} to the node's sync address as a peer would, without region headers, and
+   * returns the reply's body. A {@link SyncMessage} goes with its codec, anything else with the
+   * event bus's default codec for its type.
+   */
+  private Future<Object> sync(TestRegionNode node, Object body) {
     DeliveryOptions options = new DeliveryOptions()
         .setSendTimeout(SYNC_REPLY_TIMEOUT_MS)
         .addHeader(Headers.ACTION, Actions.SYNC);
-    return vertx.eventBus().<JsonObject>request(Addresses.nodeSync(node.nodeId()), body, options).map(Message::body);
+    if (body instanceof SyncMessage) {
+      options.setCodecName(SyncMessageCodec.NAME);
+    }
+    return vertx.eventBus().request(Addresses.nodeSync(node.nodeId()), body, options).map(Message::body);
   }
 
-  private static JsonObject syncFrom(String nodeId, String region) {
-    return new JsonObject()
-        .put("node_id", nodeId)
-        .put("region", region)
-        .put("incarnation", "test-incarnation")
-        .put("since", 0)
-        .put("full", false);
+  private static SyncMessage.Request syncFrom(String nodeId, String region, Map<String, GCounter> counters) {
+    return new SyncMessage.Request(nodeId, region, "test-incarnation", null, 0, false, counters);
+  }
+
+  /** Returns the bytes the clustered event bus would carry as the body of {@code message}. */
+  private static Buffer toWire(SyncMessage message) {
+    Buffer buffer = Buffer.buffer();
+    SYNC_CODEC.encodeToWire(buffer, message);
+    return buffer;
+  }
+
+  /**
+   * Returns what the node's consumer would receive for {@code bytes} from another process: the
+   * clustered event bus decodes a body with the codec, and local delivery would skip that step.
+   */
+  private static SyncMessage fromWire(Buffer bytes) {
+    return SYNC_CODEC.decodeFromWire(0, bytes);
   }
 
   private static String incrementBody(String counter, long amount) {
