@@ -8,6 +8,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +30,7 @@ final class LabProcesses implements AutoCloseable {
   record Service(String name, String kind, int httpPort, int clusterPort, Map<String, String> env) {}
 
   private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(120);
+  private static final DateTimeFormatter RUN_FOLDER_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   private final Map<String, Service> services = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
@@ -38,7 +42,7 @@ final class LabProcesses implements AutoCloseable {
   /** Declares the six services with HTTP ports {@code httpBase + offset} and cluster ports from {@code clusterBase}. */
   LabProcesses(int httpBase, int clusterBase, Map<String, String> extraEnv) {
     this.jar = Path.of(System.getProperty("counter.jar", "target/counter-lab.jar"));
-    this.logDir = Path.of("target", "system-test-logs");
+    this.logDir = Path.of("target", "system-test-logs", runFolderName());
     add(new Service("us-east", "region", httpBase + 1, clusterBase, Map.of("REGION", "us-east", "NODE_ID", "us-east-1")));
     add(new Service("us-west", "region", httpBase + 2, clusterBase + 1, Map.of("REGION", "us-west", "NODE_ID", "us-west-1")));
     add(new Service("eu-west", "region", httpBase + 3, clusterBase + 2, Map.of("REGION", "eu-west", "NODE_ID", "eu-west-1")));
@@ -64,6 +68,7 @@ final class LabProcesses implements AutoCloseable {
   /** Starts every service: the first alone, so it forms the cluster, then the rest; waits until all are healthy. */
   LabProcesses startAll() throws Exception {
     List<String> names = new ArrayList<>(services.keySet());
+    System.out.println("System-test service logs: " + logDir.toAbsolutePath());
     for (String name : names) {
       // A restart within one run appends to the log; a new run starts it afresh.
       Files.deleteIfExists(logDir.resolve(name + ".log"));
@@ -164,6 +169,15 @@ final class LabProcesses implements AutoCloseable {
     return dataDir().resolve(services.get(name).env().get("NODE_ID") + ".mv.db");
   }
 
+  /**
+   * Returns the folder of this run's service logs, {@code target/system-test-logs/<start time>-<pid>}.
+   * Each run has its own, so runs that overlap, such as a second suite on other ports, keep their
+   * logs apart.
+   */
+  Path logDir() {
+    return logDir;
+  }
+
   /** Returns the base URL of a service followed by {@code path}. */
   String url(String name, String path) {
     return "http://127.0.0.1:" + services.get(name).httpPort() + path;
@@ -184,6 +198,13 @@ final class LabProcesses implements AutoCloseable {
     for (String name : new ArrayList<>(processes.keySet())) {
       stop(name);
     }
+  }
+
+  /** Returns the name of this run's log folder: the test JVM's local start time and PID, such as {@code 20261204-235501-4242}. */
+  private static String runFolderName() {
+    ProcessHandle self = ProcessHandle.current();
+    Instant startedAt = self.info().startInstant().orElseGet(Instant::now);
+    return RUN_FOLDER_TIME.format(startedAt.atZone(ZoneId.systemDefault())) + "-" + self.pid();
   }
 
   private static String javaBinary() {

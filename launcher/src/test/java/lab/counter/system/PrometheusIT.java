@@ -107,7 +107,7 @@ class PrometheusIT {
     Files.writeString(configFile, config);
     int port = freeLoopbackPort();
     prometheusUrl = "http://127.0.0.1:" + port;
-    logFile = Path.of("target", "system-test-logs", "prometheus.log");
+    logFile = lab.logDir().resolve("prometheus.log");
     Files.createDirectories(logFile.getParent());
 
     ProcessBuilder builder = new ProcessBuilder(
