@@ -80,7 +80,7 @@ final class SyncEngine {
   private boolean ownSlotGuarded;
   private long rounds;
   private Future<JsonObject> lastRound = Future.succeededFuture(new JsonObject());
-  private boolean roundRunning;
+  private int roundsRunning;
 
   SyncEngine(Vertx vertx, ServiceIdentity self, CounterStore store, NodeDirectory directory,
       PartitionTable partitions, long timeoutMillis, int fullEvery, int batchMax, MeterRegistry registry) {
@@ -112,7 +112,7 @@ final class SyncEngine {
 
   /** Runs the periodic round, unless one is still running; every {@code fullEvery}th is a full-state round. */
   void scheduledRound() {
-    if (roundRunning) {
+    if (roundsRunning > 0) {
       LOG.debug("Skipped a sync round on {}: the previous one is still running", self.nodeId());
       return;
     }
@@ -120,9 +120,15 @@ final class SyncEngine {
     runRound(full);
   }
 
-  /** Runs a round as soon as the running one, if any, ends, and returns its summary. */
+  /**
+   * Runs a round at once, even while another one runs, and returns its summary. A running round
+   * may be waiting out the timeout of an exchange whose reply a partition dropped, and a forced
+   * round right after a heal must not wait for it. Overlapping rounds are safe: merges are
+   * idempotent, and a late reply can only move a peer's acknowledged version back, which resends
+   * counters.
+   */
   Future<JsonObject> forceRound() {
-    return lastRound.transform(ignored -> runRound(false));
+    return runRound(false);
   }
 
   /** Runs a full-state round after the running one, if any. */
@@ -131,7 +137,7 @@ final class SyncEngine {
   }
 
   private Future<JsonObject> runRound(boolean full) {
-    roundRunning = true;
+    roundsRunning++;
     rounds++;
     long startedAt = System.nanoTime();
     List<ServiceIdentity> targets = directory.liveOthers(ServiceIdentity.REGION_SERVICE);
@@ -140,7 +146,7 @@ final class SyncEngine {
       exchanges.add(exchange(peer, full));
     }
     Future<JsonObject> round = Future.join(exchanges).transform(ignored -> {
-      roundRunning = false;
+      roundsRunning--;
       JsonObject outcomeByPeer = new JsonObject();
       for (int i = 0; i < targets.size(); i++) {
         outcomeByPeer.put(targets.get(i).nodeId(), exchanges.get(i).result());
