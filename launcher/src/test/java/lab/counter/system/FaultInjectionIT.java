@@ -123,11 +123,16 @@ class FaultInjectionIT {
 
     forceSync();
     forceSync();
+    Map<String, Long> indeterminate = countPerCounter(unknown, false);
     for (String counter : COUNTERS) {
       String name = counter + "_" + run;
       JsonObject view = globalView(name);
       long expected = attempted.getOrDefault(name, 0L);
       JsonObject regions = view.getJsonObject("regions");
+      System.out.println("FaultInjectionIT " + name + ": attempted=" + expected
+          + " acknowledged=" + acknowledgedBeforeRetry.getOrDefault(name, 0L)
+          + " indeterminate=" + indeterminate.getOrDefault(name, 0L)
+          + " final=" + regions.getJsonObject(REGIONS.get(0)).getLong("total_count"));
       JsonObject firstVector = regions.getJsonObject(REGIONS.get(0)).getJsonObject("nodes");
       for (String region : REGIONS) {
         assertThat(regions.getJsonObject(region).getJsonObject("nodes")).as(name + " vector on " + region + ": " + view.encode())

@@ -1,6 +1,8 @@
 package lab.counter.system;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,6 +70,7 @@ final class LabProcesses implements AutoCloseable {
   /** Starts every service: the first alone, so it forms the cluster, then the rest; waits until all are healthy. */
   LabProcesses startAll() throws Exception {
     List<String> names = new ArrayList<>(services.keySet());
+    requirePortsFree();
     System.out.println("System-test service logs: " + logDir.toAbsolutePath());
     for (String name : names) {
       // A restart within one run appends to the log; a new run starts it afresh.
@@ -82,6 +85,30 @@ final class LabProcesses implements AutoCloseable {
       awaitHealthy(name);
     }
     return this;
+  }
+
+  /**
+   * Checks that every HTTP and Hazelcast port of the services is free on 127.0.0.1, and throws
+   * IllegalStateException naming the ports in use otherwise. A port taken by another test cluster
+   * would let this run's health checks reach that cluster's services while its own processes fail
+   * to bind.
+   */
+  private void requirePortsFree() {
+    List<String> portsInUse = new ArrayList<>();
+    for (Service service : services.values()) {
+      for (int port : List.of(service.httpPort(), service.clusterPort())) {
+        try {
+          new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
+        } catch (IOException e) {
+          portsInUse.add(service.name() + " " + port);
+        }
+      }
+    }
+    if (!portsInUse.isEmpty()) {
+      throw new IllegalStateException("ports of the test cluster are in use on 127.0.0.1: " + portsInUse
+          + ". Another test cluster may be running. Stop it, or choose other ports with -Dlab.test.http-base and"
+          + " -Dlab.test.cluster-base.");
+    }
   }
 
   /** Starts one service process. */
