@@ -86,7 +86,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
           regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis, Metrics.registry());
           comparison = new ConsistencyComparison(vertx, regionRouter, wanLatency, strongTimeoutMillis);
-          return vertx.createHttpServer(HttpSupport.serverOptions()).requestHandler(router()).listen(self.httpPort(), host);
+          return HttpSupport.createServer(vertx, router()).listen(self.httpPort(), host);
         })
         .andThen(listening -> {
           server = listening.result();
@@ -133,7 +133,12 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
       write.put("idempotency_key", body.getValue("idempotency_key"));
     }
     String requestedRouting = routingOf(body, region);
-    String routing = key != null && region == null ? RegionRouter.KEY_HASH : requestedRouting;
+    if (key != null && region != null && !region.equals(regionRouter.homeOf(key))) {
+      // A node remembers the keys it applied, so a retry sent to another region would count again.
+      throw ApiError.badRequest("conflicting region", "an increment with an idempotency key goes to the key's home region, "
+          + regionRouter.homeOf(key) + ", so that a retry counts once; leave out region or name " + regionRouter.homeOf(key));
+    }
+    String routing = key != null ? RegionRouter.KEY_HASH : requestedRouting;
 
     List<String> candidates = regionRouter.candidates(routing, region, key);
     HttpSupport.respond(ctx, regionRouter.send(candidates, Actions.INCREMENT, write, key)

@@ -99,7 +99,7 @@ final class RegionRouter {
       return List.of(region);
     }
     if (KEY_HASH.equals(routing) && key != null) {
-      return List.of(regions.get(Math.floorMod(key.hashCode(), regions.size())));
+      return List.of(homeOf(key));
     }
     int start;
     if (RANDOM.equals(routing)) {
@@ -112,6 +112,11 @@ final class RegionRouter {
       order.add(regions.get((start + i) % regions.size()));
     }
     return order;
+  }
+
+  /** Returns the home region of an idempotency key: the one region its increments go to. */
+  String homeOf(String key) {
+    return regions.get(Math.floorMod(key.hashCode(), regions.size()));
   }
 
   /** Sends {@code request} to the first candidate that accepts it; the reply names the skipped regions. */

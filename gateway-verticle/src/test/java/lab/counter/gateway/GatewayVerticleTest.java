@@ -446,6 +446,37 @@ class GatewayVerticleTest {
         .onComplete(testContext.succeeding(done -> { }));
   }
 
+  @Test
+  @DisplayName("keyed increment naming another region gets 400")
+  void keyedIncrementKeepsHomeRegion(VertxTestContext testContext) {
+    Checkpoint checked = testContext.checkpoint();
+    String key = "home-key";
+    JsonObject keyed = new JsonObject().put("counter_name", "keyed_home").put("idempotency_key", key);
+
+    increment(keyed.copy())
+        .compose(first -> {
+          String home = first.getString("region");
+          String other = home.equals(EAST) ? WEST : EAST;
+          return http.post(gatewayPort, "/api/increment", keyed.copy().put("region", other))
+              .compose(conflict -> http.postJson(gatewayPort, "/api/increment", keyed.copy().put("region", home))
+                  .map(replay -> {
+                    testContext.verify(() -> {
+                      assertThat(first.getString("routing")).isEqualTo(RegionRouter.KEY_HASH);
+                      assertJsonError(conflict, 400, "conflicting region", "key " + key + " sent to " + other);
+                      assertThat(conflict.bodyAsJsonObject().getString("detail")).contains(home);
+                      assertThat(replay.getBoolean("idempotent_replay")).as(replay.encode()).isTrue();
+                      assertThat(replay.getLong("total_count")).isEqualTo(1);
+                    });
+                    return other;
+                  }));
+        })
+        .compose(other -> readRegion(other.equals(EAST) ? east : west, "keyed_home"))
+        .onComplete(testContext.succeeding(otherView -> testContext.verify(() -> {
+          assertThat(otherView.getLong("total_count")).as("the other region counted nothing").isZero();
+          checked.flag();
+        })));
+  }
+
   private Future<JsonObject> increment(JsonObject body) {
     return http.postJson(gatewayPort, "/api/increment", body);
   }

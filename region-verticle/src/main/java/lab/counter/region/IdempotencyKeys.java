@@ -36,7 +36,10 @@ final class IdempotencyKeys {
   private final long windowMillis;
   private final int maxKeys;
   private final LinkedHashMap<String, Entry> answered = new LinkedHashMap<>();
-  private final Map<String, Future<JsonObject>> inFlight = new HashMap<>();
+  private final Map<String, Pending> inFlight = new HashMap<>();
+
+  /** An increment of a key whose outcome is not known yet. */
+  private record Pending(String counter, long amount, Future<JsonObject> outcome) {}
 
   IdempotencyKeys(long windowMillis, int maxKeys) {
     this.windowMillis = windowMillis;
@@ -88,19 +91,29 @@ final class IdempotencyKeys {
   Future<JsonObject> earlierOutcome(String key, String counter, long amount) {
     Entry entry = answered.get(key);
     if (entry != null) {
-      if (!entry.counter().equals(counter) || entry.amount() != amount) {
-        throw new ApiError(409, "idempotency key reused",
-            "key '" + key + "' was used for counter '" + entry.counter() + "' with amount " + entry.amount()
-                + "; use a new key for a different increment");
-      }
+      requireSameIncrement(key, entry.counter(), entry.amount(), counter, amount);
       return Future.succeededFuture(entry.result().copy().put("idempotent_replay", true));
     }
-    return inFlight.get(key);
+    Pending pending = inFlight.get(key);
+    if (pending == null) {
+      return null;
+    }
+    requireSameIncrement(key, pending.counter(), pending.amount(), counter, amount);
+    // A retry that arrives while the first is still being written waits for its outcome.
+    return pending.outcome().map(result -> result.copy().put("idempotent_replay", true));
+  }
+
+  private static void requireSameIncrement(String key, String firstCounter, long firstAmount, String counter, long amount) {
+    if (!firstCounter.equals(counter) || firstAmount != amount) {
+      throw new ApiError(409, "idempotency key reused",
+          "key '" + key + "' was used for counter '" + firstCounter + "' with amount " + firstAmount
+              + "; use a new key for a different increment");
+    }
   }
 
   /** Tracks an increment of {@code key} until its outcome is known; a success is remembered. */
   void track(String key, String counter, long amount, Future<JsonObject> outcome, long nowMillis) {
-    inFlight.put(key, outcome);
+    inFlight.put(key, new Pending(counter, amount, outcome));
     outcome.onComplete(done -> {
       inFlight.remove(key);
       if (done.succeeded()) {

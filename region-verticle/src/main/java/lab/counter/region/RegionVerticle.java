@@ -122,7 +122,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
           strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis);
           return registerConsumers();
         })
-        .compose(registered -> vertx.createHttpServer(HttpSupport.serverOptions()).requestHandler(router()).listen(self.httpPort(), host))
+        .compose(registered -> HttpSupport.createServer(vertx, router()).listen(self.httpPort(), host))
         .andThen(listening -> {
           server = listening.result();
           LOG.info("Node {} of region {} serves HTTP on {}:{}", self.nodeId(), self.region(), host, self.httpPort());

@@ -1,11 +1,17 @@
 package lab.counter.common.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -85,6 +91,31 @@ public final class HttpSupport {
     return new HttpServerOptions().setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES);
   }
 
+  /**
+   * Creates an HTTP server with {@link #serverOptions()} that answers requests the HTTP decoder
+   * rejects (a request line or headers too long, a malformed header) with a JSON error, like every
+   * other error, instead of an empty body.
+   */
+  public static HttpServer createServer(io.vertx.core.Vertx vertx, Router router) {
+    return vertx.createHttpServer(serverOptions()).requestHandler(router).invalidRequestHandler(HttpSupport::invalidRequest);
+  }
+
+  private static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ApiError error;
+    if (cause instanceof TooLongHttpLineException) {
+      error = new ApiError(414, "request line too long", "the request line exceeds " + MAX_REQUEST_LINE_BYTES + " bytes");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      error = new ApiError(431, "headers too large", "the request headers exceed the server's limit; send fewer or shorter headers");
+    } else {
+      error = ApiError.badRequest("invalid request", "the HTTP request could not be parsed: "
+          + (cause == null ? "unknown reason" : firstLine(cause.getMessage())));
+    }
+    HttpServerResponse response = request.response();
+    response.setStatusCode(error.status()).putHeader("Content-Type", JSON).end(error.toJson().toBuffer())
+        .onComplete(sent -> request.connection().close());
+  }
+
   /** Sends {@code body} as JSON with status 200. */
   public static void ok(RoutingContext ctx, JsonObject body) {
     send(ctx, 200, body);
@@ -149,6 +180,9 @@ public final class HttpSupport {
       sendError(ctx, new ApiError(413, "body too large", "the request body exceeds the limit; send a smaller body"));
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       sendError(ctx, new ApiError(ctx.statusCode(), "bad request", "the request was rejected"));
+    } else if (failure instanceof HttpClosedException) {
+      // The client hung up before the answer; there is no one to send an error to.
+      LOG.debug("Request {} {} ended: the client closed the connection", ctx.request().method(), ctx.request().path());
     } else {
       LOG.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
       sendError(ctx, new ApiError(500, "internal error", "the request failed; see the service log"));
