@@ -31,8 +31,12 @@ public final class SyncCostBench {
 
   private SyncCostBench() {}
 
-  /** Cost of one round: messages, counters, bytes, and nanoseconds on each side. */
-  record Round(int messages, int counters, long bytes, long encodeNanos, long decodeMergeNanos) {}
+  /**
+   * Cost of one round: messages, counters, bytes, and nanoseconds on each side. {@code maxMessageNanos}
+   * is the slowest message's decode and merge, which a receiver runs on its event loop in one go.
+   */
+  record Round(int messages, int counters, long bytes, long encodeNanos, long decodeMergeNanos,
+      long maxMessageNanos) {}
 
   public static void main(String[] args) {
     int counters = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -81,6 +85,7 @@ public final class SyncCostBench {
     long bytes = 0;
     long encodeNanos = 0;
     long decodeMergeNanos = 0;
+    long maxMessageNanos = 0;
     long from = since;
     while (true) {
       long encodeStarted = System.nanoTime();
@@ -100,9 +105,10 @@ public final class SyncCostBench {
       bytes += wire.length();
       encodeNanos += decodeStarted - encodeStarted;
       decodeMergeNanos += merged - decodeStarted;
+      maxMessageNanos = Math.max(maxMessageNanos, merged - decodeStarted);
       from = batch.toVersion();
       if (batch.complete()) {
-        return new Round(messages, carried, bytes, encodeNanos, decodeMergeNanos);
+        return new Round(messages, carried, bytes, encodeNanos, decodeMergeNanos, maxMessageNanos);
       }
     }
   }
@@ -120,8 +126,9 @@ public final class SyncCostBench {
   }
 
   private static void print(String kind, Round round) {
-    System.out.printf("RESULT kind=%s messages=%d counters=%d bytes=%d bytes_per_counter=%.1f encode_ms=%.1f decode_merge_ms=%.1f%n",
+    System.out.printf("RESULT kind=%s messages=%d counters=%d bytes=%d bytes_per_counter=%.1f encode_ms=%.1f decode_merge_ms=%.1f"
+            + " max_message_decode_merge_ms=%.1f%n",
         kind, round.messages(), round.counters(), round.bytes(), (double) round.bytes() / Math.max(1, round.counters()),
-        round.encodeNanos() / 1e6, round.decodeMergeNanos() / 1e6);
+        round.encodeNanos() / 1e6, round.decodeMergeNanos() / 1e6, round.maxMessageNanos() / 1e6);
   }
 }
