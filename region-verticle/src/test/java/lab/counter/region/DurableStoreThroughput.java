@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import lab.counter.common.crdt.GCounter;
 
 /**
@@ -68,10 +69,13 @@ public final class DurableStoreThroughput {
           }
         };
         report(mode.name(), measure(context, writer, total, concurrency), total, concurrency);
+        deleteFolder(folder);
       }
       Context context = vertx.getOrCreateContext();
-      Path log = Files.createTempDirectory("durable-store-throughput").resolve("append.log");
-      report("APPEND", measure(context, new ForcedAppendLog(context, log), total, concurrency), total, concurrency);
+      Path folder = Files.createTempDirectory("durable-store-throughput");
+      ForcedAppendLog log = new ForcedAppendLog(context, folder.resolve("append.log"));
+      report("APPEND", measure(context, log, total, concurrency), total, concurrency);
+      deleteFolder(folder);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
@@ -79,6 +83,16 @@ public final class DurableStoreThroughput {
 
   private static void report(String name, double perSecond, int total, int concurrency) {
     System.out.printf("%-8s %,10.0f increments/s (%d increments, %d waiting at a time)%n", name, perSecond, total, concurrency);
+  }
+
+  /** Deletes a folder that contains only files, as each measurement leaves it. */
+  private static void deleteFolder(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(folder);
   }
 
   private static String counterName(int index) {
