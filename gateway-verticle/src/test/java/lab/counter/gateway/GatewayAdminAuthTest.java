@@ -239,8 +239,9 @@ class GatewayAdminAuthTest {
       Checkpoint accepted = testContext.checkpoint();
       Checkpoint applied = testContext.checkpoint();
 
+      // The scheme name is case-insensitive, so a lower-case "bearer" is accepted too.
       Deployment.start(vertx, TOKEN).onComplete(testContext.succeeding(deployment -> deployment
-          .send(LATENCY_ON, "Bearer " + TOKEN)
+          .send(LATENCY_ON, "bearer " + TOKEN)
           .compose(response -> {
             testContext.verify(() -> {
               assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);

@@ -37,6 +37,7 @@ public final class HttpSupport {
   private static final Logger LOG = LoggerFactory.getLogger(HttpSupport.class);
   private static final String JSON = "application/json";
   private static final int MAX_REQUEST_LINE_BYTES = 64 * 1024;
+  private static final String BEARER_PREFIX = "Bearer ";
 
   private HttpSupport() {}
 
@@ -69,10 +70,12 @@ public final class HttpSupport {
     if (token == null || token.isEmpty()) {
       return RoutingContext::next;
     }
-    byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    byte[] expected = token.getBytes(StandardCharsets.UTF_8);
     return ctx -> {
       String header = ctx.request().getHeader("Authorization");
-      if (header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8))) {
+      // The scheme name is case-insensitive (RFC 9110, section 11.1); the token is compared in constant time.
+      boolean bearer = header != null && header.regionMatches(true, 0, BEARER_PREFIX, 0, BEARER_PREFIX.length());
+      if (bearer && MessageDigest.isEqual(expected, header.substring(BEARER_PREFIX.length()).getBytes(StandardCharsets.UTF_8))) {
         ctx.next();
       } else {
         ctx.response().putHeader("WWW-Authenticate", "Bearer");
