@@ -264,6 +264,25 @@ class GatewayVerticleTest {
   }
 
   @Test
+  @DisplayName("force-sync during a partition counts cut exchanges")
+  void forceSyncCountsPartitionedExchanges(VertxTestContext testContext) {
+    Checkpoint counted = testContext.checkpoint();
+
+    http.postJson(gatewayPort, "/admin/partition/" + EAST + "?enabled=true")
+        .compose(isolated -> Future.all(awaitIsolatedRegions(east, List.of(EAST)), awaitIsolatedRegions(west, List.of(EAST))))
+        .compose(applied -> http.postJson(gatewayPort, "/admin/force-sync"))
+        .compose(result -> {
+          testContext.verify(() -> {
+            assertThat(result.getInteger("nodes_synced")).as(result.encode()).isEqualTo(2);
+            assertThat(result.getJsonObject("exchanges")).as(result.encode()).isEqualTo(new JsonObject().put("partitioned", 2));
+          });
+          return http.postJson(gatewayPort, "/admin/partition/" + EAST + "?enabled=false");
+        })
+        .compose(healed -> Future.all(awaitIsolatedRegions(east, List.of()), awaitIsolatedRegions(west, List.of())))
+        .onComplete(testContext.succeeding(done -> counted.flag()));
+  }
+
+  @Test
   @DisplayName("partition all, then heal")
   void partitionAllThenHeal(VertxTestContext testContext) {
     Checkpoint isolated = testContext.checkpoint();
@@ -317,6 +336,7 @@ class GatewayVerticleTest {
             assertThat(result.getInteger("nodes_failed")).isZero();
             assertThat(result.getJsonObject("nodes").getJsonObject(EAST_NODE).getString(WEST_NODE)).isEqualTo("success");
             assertThat(result.getJsonObject("nodes").getJsonObject(WEST_NODE).getString(EAST_NODE)).isEqualTo("success");
+            assertThat(result.getJsonObject("exchanges")).isEqualTo(new JsonObject().put("success", 2));
             synced.flag();
           });
           return readRegion(west, "fs");

@@ -37,11 +37,16 @@ public final class ClusterAdmin {
         .toList();
     return Future.join(rounds).transform(ignored -> {
       JsonObject byNode = new JsonObject();
+      // Exchanges by outcome over every node's round: a node's round completes even when a
+      // partition cut all of its exchanges, so nodes_synced alone does not say that data moved.
+      JsonObject exchanges = new JsonObject();
       int failed = 0;
       for (int i = 0; i < nodes.size(); i++) {
         Future<JsonObject> round = rounds.get(i);
         if (round.succeeded()) {
-          byNode.put(nodes.get(i).nodeId(), round.result().getJsonObject("peers"));
+          JsonObject peers = round.result().getJsonObject("peers", new JsonObject());
+          byNode.put(nodes.get(i).nodeId(), peers);
+          peers.forEach(peer -> exchanges.put(String.valueOf(peer.getValue()), exchanges.getInteger(String.valueOf(peer.getValue()), 0) + 1));
         } else {
           failed++;
           byNode.put(nodes.get(i).nodeId(), new JsonObject().put("error", ApiError.from(round.cause()).detail()));
@@ -51,6 +56,7 @@ public final class ClusterAdmin {
           .put("status", failed == 0 ? "completed" : "completed with errors")
           .put("nodes_synced", nodes.size() - failed)
           .put("nodes_failed", failed)
+          .put("exchanges", exchanges)
           .put("duration_ms", (System.nanoTime() - startedAt) / 1_000_000)
           .put("nodes", byNode));
     });
