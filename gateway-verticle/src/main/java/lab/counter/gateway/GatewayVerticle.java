@@ -133,10 +133,11 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
       write.put("idempotency_key", body.getValue("idempotency_key"));
     }
     String requestedRouting = routingOf(body, region);
-    if (key != null && region != null && !region.equals(regionRouter.homeOf(key))) {
+    String home = key == null ? null : regionRouter.homeOf(key);
+    if (home != null && region != null && !region.equals(home)) {
       // A node remembers the keys it applied, so a retry sent to another region would count again.
       throw ApiError.badRequest("conflicting region", "an increment with an idempotency key goes to the key's home region, "
-          + regionRouter.homeOf(key) + ", so that a retry counts once; leave out region or name " + regionRouter.homeOf(key));
+          + home + ", so that a retry counts once; leave out region or name " + home);
     }
     String routing = key != null ? RegionRouter.KEY_HASH : requestedRouting;
 

@@ -129,7 +129,7 @@ class IncrementBatcherTest {
     return received.stream().map(message -> message.headers().get(Headers.ACTION)).toList();
   }
 
-  /** Answers as a region would: an echo of the counter name and key, or 400 for counter {@code fail}. */
+  /** Replies as a region would: an echo of the counter name and key, or 400 for counter {@code fail}. */
   private static void answer(Message<JsonObject> message) {
     if (Actions.INCREMENT.equals(message.headers().get(Headers.ACTION))) {
       JsonObject request = message.body();

@@ -154,7 +154,7 @@ final class RegionNode {
     if (limit < 1 || limit > MAX_LIST_LIMIT) {
       throw ApiError.badRequest("invalid limit", "limit must be from 1 to " + MAX_LIST_LIMIT + ", was " + limit);
     }
-    // One counter past the page tells whether more follow, so an exactly full last page is not truncated.
+    // Reading one counter past the page shows whether more follow, so an exactly full last page is not truncated.
     NavigableMap<String, GCounter> page = store.list(after, limit + 1);
     boolean truncated = page.size() > limit;
     if (truncated) {

@@ -43,9 +43,7 @@ class IncrementBatchTest {
   @BeforeAll
   void deploy() throws Exception {
     vertx = Vertx.vertx();
-    TestHttp http = new TestHttp(vertx);
-    node = TestRegionNode.deploy(vertx, REGION).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    node.awaitReady(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    node = TestRegionNode.deployReady(vertx, REGION);
   }
 
   @AfterAll

@@ -33,9 +33,7 @@ class InvalidHttpRequestTest {
   @BeforeAll
   void deploy() throws Exception {
     vertx = Vertx.vertx();
-    TestHttp http = new TestHttp(vertx);
-    node = TestRegionNode.deploy(vertx, "us-east").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    node.awaitReady(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    node = TestRegionNode.deployReady(vertx, "us-east");
   }
 
   @AfterAll

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
 
@@ -61,6 +62,13 @@ public record TestRegionNode(String region, String nodeId, int port, String depl
     int port = TestHttp.freePort();
     return vertx.deployVerticle(new RegionVerticle(new Settings(settings(region, port))))
         .map(deploymentId -> new TestRegionNode(region, nodeIdOf(region), port, deploymentId));
+  }
+
+  /** Deploys node {@code <region>-1} and blocks until its start-up sync is over; for tests outside an event loop. */
+  public static TestRegionNode deployReady(Vertx vertx, String region) throws Exception {
+    TestRegionNode node = deploy(vertx, region).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    node.awaitReady(new TestHttp(vertx)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return node;
   }
 
   /** Completes once this node's {@code /health} returns 200: its start-up sync is over. */

@@ -95,7 +95,7 @@ public final class HttpSupport {
   }
 
   /**
-   * Creates an HTTP server with {@link #serverOptions()} that answers requests the HTTP decoder
+   * Creates an HTTP server with {@link #serverOptions()} that responds to requests the HTTP decoder
    * rejects (a request line or headers too long, a malformed header) with a JSON error, like every
    * other error, instead of an empty body.
    */
@@ -184,7 +184,7 @@ public final class HttpSupport {
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       sendError(ctx, new ApiError(ctx.statusCode(), "bad request", "the request was rejected"));
     } else if (failure instanceof HttpClosedException) {
-      // The client hung up before the answer; there is no one to send an error to.
+      // The client closed the connection before the response, so no error can be sent.
       LOG.debug("Request {} {} ended: the client closed the connection", ctx.request().method(), ctx.request().path());
     } else {
       LOG.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);

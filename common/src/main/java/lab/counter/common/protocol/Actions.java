@@ -7,7 +7,7 @@ public final class Actions {
   public static final String INCREMENT = "increment";
   /**
    * Several increments in one message: {@code {"increments": [{"request": {...}, "key": "..."}]}},
-   * answered with {@code {"results": [...]}} in the same order. The gateway sends it when
+   * replied to with {@code {"results": [...]}} in the same order. The gateway sends it when
    * increments for a region queue up behind the ones in flight.
    */
   public static final String INCREMENT_BATCH = "increment-batch";

@@ -42,7 +42,7 @@ public sealed interface SyncMessage {
    *
    * @param nodeId the replying node's id
    * @param incarnation the replying node's incarnation, which changes when the node restarts
-   * @param version the replying node's version the counters reach; the next request asks from here
+   * @param version the replying node's version the counters reach; the next request starts from here
    * @param complete false when the counters were cut at the batch limit
    * @param counters counter states by name; wrapped unmodifiable, not copied
    * @param updated how many pushed counters changed the replying node's state
