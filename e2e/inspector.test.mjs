@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -39,10 +39,11 @@ const NODES_PER_ROW = 11;
 const DOM_GROWTH_LIMIT = LOAD_MAX_EVENTS * NODES_PER_ROW + 300;
 /**
  * Maximum time a click on the Pause button may take to toggle it during the load, measured from Node.
- * Generous, because it includes Playwright's round trips to a browser that shares 2 cores with
- * the six services and the load; the page's own share is MAX_INPUT_DELAY_MS.
+ * Only a hang detector: it includes Playwright's actionability checks and the browser's input
+ * routing, on a browser that shares 2 cores with the six services, Maven and the load. 0.3 to 1.8 s
+ * were measured, and a CI run once saw more than 10 s. The page's own share is MAX_INPUT_DELAY_MS.
  */
-const MAX_CLICK_MS = 10000;
+const MAX_CLICK_MS = 30000;
 /** Maximum time a click may wait between reaching the browser and the page's handler during the load. */
 const MAX_INPUT_DELAY_MS = 1000;
 /** Maximum lateness of a 50 ms timer in the page during the load. */
@@ -365,6 +366,7 @@ test('feed stays bounded under load', { timeout: 120000 }, async () => {
     const receivedEvents = async () => Number(await page.$eval('#feed-stats', (stats) => stats.dataset.received));
     // While the load runs, the page must still react to clicks: pause, then resume.
     const clickMillis = [];
+    const loadAverages = [];
     try {
       while (true) {
         await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -374,12 +376,19 @@ test('feed stays bounded under load', { timeout: 120000 }, async () => {
           await page.waitForSelector(`#pause[aria-pressed="${expected}"]`, { timeout: MAX_CLICK_MS });
           clickMillis.push(Date.now() - clickedAt);
         }
+        loadAverages.push(os.loadavg()[0]);
         const elapsed = Date.now() - startedAt;
         if (elapsed > LOAD_MAX_SECONDS * 1000
           || (elapsed > LOAD_MIN_SECONDS * 1000 && await receivedEvents() >= LOAD_EVENT_TARGET)) {
           break;
         }
       }
+    } catch (error) {
+      // Says whether the page or the machine was slow: the page's own probes and the load average.
+      const probe = await page.evaluate(() => window.__probe).catch(() => 'unavailable');
+      console.log(`# INSPECTOR_LOAD_FAILED ${JSON.stringify({ click_round_trip_ms: clickMillis, probe,
+        load_average_1m: [...loadAverages, os.loadavg()[0]] })}`);
+      throw error;
     } finally {
       load.stop();
     }
@@ -402,6 +411,7 @@ test('feed stays bounded under load', { timeout: 120000 }, async () => {
       max_rows_seen: probe.maxRows,
       max_timer_lag_ms: Math.round(probe.maxLagMs),
       click_round_trip_ms: clickMillis,
+      load_average_1m: loadAverages,
       click_input_delay_ms: probe.inputDelaysMs,
       heap_before_bytes: before.JSHeapUsedSize,
       heap_after_bytes: after.JSHeapUsedSize,
