@@ -51,6 +51,7 @@ public final class ClusterBootstrap {
         MetricNames.TAG_NODE_ID, identity.nodeId(),
         MetricNames.TAG_REGION, identity.region() == null ? MetricNames.NO_REGION : identity.region());
     VertxOptions options = new VertxOptions()
+        .setEventLoopPoolSize(settings.integer(ConfigKeys.EVENT_LOOPS, 1, 64))
         .setEventBusOptions(eventBus)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)

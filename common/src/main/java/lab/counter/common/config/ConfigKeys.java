@@ -35,6 +35,11 @@ public final class ConfigKeys {
   public static final Key CLUSTER_PORT = new Key("CLUSTER_PORT", "5701", "Hazelcast member port of this process");
   /** Port of the clustered event bus; 0 picks a free one. */
   public static final Key EVENT_BUS_PORT = new Key("EVENT_BUS_PORT", "0", "clustered event-bus port, 0 for any free port");
+  /**
+   * Vert.x event-loop threads of a process. With one, the event-bus connections share the thread of
+   * the service's verticle, so a message does not have to wake another event loop.
+   */
+  public static final Key EVENT_LOOPS = new Key("EVENT_LOOPS", "1", "Vert.x event-loop threads of the process");
   /** TCP-IP join list, one {@code host:port} per member; a port range is rejected by Hazelcast. */
   public static final Key CLUSTER_MEMBERS = new Key(
       "CLUSTER_MEMBERS",
