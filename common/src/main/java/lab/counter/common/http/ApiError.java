@@ -4,6 +4,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import lab.counter.common.cluster.PartitionTable;
 
 /**
@@ -12,6 +14,9 @@ import lab.counter.common.cluster.PartitionTable;
  * encode it in a failed reply, and {@link #from(Throwable)} decodes it on the requester's side.
  */
 public final class ApiError extends RuntimeException {
+
+  /** Vert.x's timeout message: the wait in milliseconds and the address the request went to. */
+  private static final Pattern VERTX_TIMEOUT = Pattern.compile("waiting (\\d+)\\(ms\\).*repliedAddress: (\\S+)");
 
   private final int status;
   private final String error;
@@ -81,9 +86,22 @@ public final class ApiError extends RuntimeException {
     return new ApiError(500, "internal error", String.valueOf(failure.getMessage()));
   }
 
+  /**
+   * Returns the detail of an event-bus timeout: the destination address and the wait, without the
+   * one-off reply address Vert.x puts in its message ("Timed out after waiting 1500(ms) for a
+   * reply. address: __vertx.reply.7, repliedAddress: counter.region.us-east.api").
+   */
+  static String describeTimeout(String message) {
+    Matcher matcher = VERTX_TIMEOUT.matcher(message);
+    if (!matcher.find()) {
+      return "no reply within the timeout: " + message;
+    }
+    return "no reply from " + matcher.group(2) + " within " + matcher.group(1) + " ms";
+  }
+
   private static ApiError fromReply(ReplyException reply) {
     if (reply.failureType() == ReplyFailure.TIMEOUT) {
-      return unavailable("timeout", "no reply within the timeout: " + reply.getMessage());
+      return unavailable("timeout", describeTimeout(String.valueOf(reply.getMessage())));
     }
     if (reply.failureType() == ReplyFailure.NO_HANDLERS) {
       return unavailable("unavailable", "no service is listening: " + reply.getMessage());
