@@ -30,6 +30,9 @@ WORKDIR /app
 COPY --from=build /src/launcher/target/counter-lab.jar /app/counter-lab.jar
 COPY docker/set-cluster-host /app/set-cluster-host
 RUN chmod 0755 /app/set-cluster-host
+# Region nodes keep their store in DATA_DIR=/app/data (docker-compose.yml mounts a volume there).
+# /app belongs to root, so the folder is created here for the service user.
+RUN mkdir /app/data && chown counterlab:counterlab /app/data
 USER counterlab
 # Heap size comes from JAVA_TOOL_OPTIONS (docker-compose.yml sets -Xms64m -Xmx384m), so it can be
 # changed without rebuilding the image.

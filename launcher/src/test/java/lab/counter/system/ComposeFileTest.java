@@ -53,6 +53,8 @@ class ComposeFileTest {
       new LabService("strong", "strong", 8004, 5706));
   private static final List<String> REGIONS = List.of("us-east", "us-west", "eu-west");
   private static final String FIRST_REGION = "us-east";
+  /** Folder of a region node's store inside its container. */
+  private static final String DATA_DIR = "/app/data";
 
   /** Variables the JVM itself reads. */
   private static final Set<String> JVM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS");
@@ -60,13 +62,15 @@ class ComposeFileTest {
   private static final String OTEL_PREFIX = "OTEL_";
 
   private static Path repositoryRoot;
+  private static Map<String, Object> compose;
   private static Map<String, Object> services;
   private static Map<String, Object> prometheus;
 
   @BeforeAll
   static void loadFiles() throws IOException {
     repositoryRoot = findRepositoryRoot();
-    services = map(load(repositoryRoot.resolve("docker-compose.yml")).get("services"), "services");
+    compose = load(repositoryRoot.resolve("docker-compose.yml"));
+    services = map(compose.get("services"), "services");
     prometheus = load(repositoryRoot.resolve("monitoring/prometheus/prometheus.yml"));
   }
 
@@ -247,6 +251,29 @@ class ComposeFileTest {
       count++;
     }
     assertThat(count).as("modules in pom.xml").isPositive();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("labServices")
+  void regionStoreIsOnNamedVolume(LabService lab) {
+    if (!lab.isRegion()) {
+      assertThat(environment(lab.name())).as("%s environment", lab.name()).doesNotContainKey("DATA_DIR");
+      return;
+    }
+    String volume = lab.name() + "-data";
+    assertThat(environment(lab.name())).as("%s environment", lab.name()).containsEntry("DATA_DIR", DATA_DIR);
+    assertThat(strings(service(lab.name()).get("volumes"), lab.name() + ".volumes")).containsExactly(volume + ":" + DATA_DIR);
+    assertThat(map(compose.get("volumes"), "volumes")).as("top-level volumes").containsKey(volume);
+  }
+
+  @Test
+  void dockerfileCreatesDataDirForServiceUser() throws IOException {
+    List<String> dockerfile = Files.readAllLines(repositoryRoot.resolve("Dockerfile"));
+    String user = dockerfile.stream().filter(line -> line.startsWith("USER ")).reduce((first, last) -> last).orElseThrow()
+        .substring("USER ".length()).trim();
+
+    assertThat(dockerfile).as("a RUN line creates %s owned by %s", DATA_DIR, user)
+        .anyMatch(line -> line.startsWith("RUN mkdir " + DATA_DIR) && line.contains("chown " + user + ":" + user + " " + DATA_DIR));
   }
 
   @Test

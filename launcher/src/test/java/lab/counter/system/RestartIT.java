@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A region node killed with SIGKILL and restarted, with its store file and without it: no
  * acknowledged increment is lost, none is counted twice, and an idempotency key survives the
- * restart. Each test leaves every service of the shared cluster healthy.
+ * restart. Strong writes survive a restart of every region node, one after another. Each test
+ * leaves every service of the shared cluster healthy.
  */
 @ExtendWith(SharedCluster.class)
 class RestartIT {
@@ -34,8 +35,10 @@ class RestartIT {
 
   @AfterEach
   void restoreCluster() throws Exception {
-    if (lab.healthStatus(NODE) == -1) {
-      lab.start(NODE);
+    for (String region : REGIONS) {
+      if (lab.healthStatus(region) == -1) {
+        lab.start(region);
+      }
     }
     for (String service : SERVICES) {
       lab.awaitHealthy(service);
@@ -81,6 +84,35 @@ class RestartIT {
     assertThat(replay.json().getLong("local_count")).as("the replay returns the first result").isEqualTo(7);
     forceSync();
     assertEveryRegionShows(counter, 7);
+  }
+
+  @Test
+  @DisplayName("strong writes survive a restart of every region node")
+  void strongWritesSurviveRestarts() throws Exception {
+    String counter = "restart_strong";
+    assertStrongIncrement(counter, 4, 4);
+
+    for (String region : REGIONS) {
+      lab.kill(region);
+      assertThat(lab.healthStatus(region)).as(region + " is down after SIGKILL").isEqualTo(-1);
+      lab.start(region);
+      lab.awaitHealthy(region);
+    }
+
+    Http.Response read = Http.get(lab.url("strong", "/counter/" + counter));
+    assertThat(read.status()).as(read.body()).isEqualTo(200);
+    assertThat(read.json().getLong("value")).as(read.body()).isEqualTo(4);
+    for (String replica : read.json().getJsonObject("replicas").fieldNames()) {
+      assertThat(read.json().getJsonObject("replicas").getLong(replica)).as(replica + ": " + read.body()).isEqualTo(4);
+    }
+    assertStrongIncrement(counter, 1, 5);
+  }
+
+  private void assertStrongIncrement(String counter, long amount, long expectedValue) throws Exception {
+    Http.Response response = Http.post(lab.url("strong", "/increment"),
+        new JsonObject().put("counter_name", counter).put("amount", amount).encode());
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertThat(response.json().getLong("value")).as(response.body()).isEqualTo(expectedValue);
   }
 
   /** Kills {@link #NODE} with SIGKILL, optionally deletes its store file, and waits until it is healthy again. */

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The region node's state on disk: every counter's vector (its own slot and the peers' last-known
- * slots) and the idempotency keys it accepted, in one H2 MVStore file per node.
+ * slots), the idempotency keys it accepted, and its strong-counter replica's values and decided
+ * ops, in one H2 MVStore file per node.
  *
  * <p>Writes are group-committed. Changes made on the event loop join a pending batch; one writer
  * thread stores the batch, commits it and, in {@link Mode#SYNC}, forces it to disk. Meanwhile the
@@ -56,6 +57,8 @@ final class DurableStore implements AutoCloseable {
 
   /** Interval of the background commit in {@link Mode#BATCHED}. */
   static final long BATCH_INTERVAL_MS = 100;
+  /** Stored outcome of an aborted strong op; a committed op stores the counter's value, never negative. */
+  static final long ABORTED = -1;
 
   private static final Logger LOG = LoggerFactory.getLogger(DurableStore.class);
 
@@ -64,12 +67,18 @@ final class DurableStore implements AutoCloseable {
   private final MVStore store;
   private final MVMap<String, byte[]> counters;
   private final MVMap<String, String> keys;
+  private final MVMap<String, Long> strongValues;
+  /** Decided strong ops: the counter value right after a commit, or {@link #ABORTED}. */
+  private final MVMap<String, Long> strongDecided;
   private final boolean createdNow;
   private final ExecutorService writer;
 
   private Map<String, GCounter> pendingCounters = new HashMap<>();
   private Map<String, String> pendingKeys = new LinkedHashMap<>();
   private List<String> pendingKeyRemovals = new ArrayList<>();
+  private Map<String, Long> pendingStrongValues = new HashMap<>();
+  private Map<String, Long> pendingDecided = new LinkedHashMap<>();
+  private List<String> pendingDecidedRemovals = new ArrayList<>();
   private List<Promise<Void>> waiters = new ArrayList<>();
   private boolean flushing;
 
@@ -80,6 +89,8 @@ final class DurableStore implements AutoCloseable {
     this.createdNow = createdNow;
     this.counters = store == null ? null : store.openMap("counters");
     this.keys = store == null ? null : store.openMap("idempotency");
+    this.strongValues = store == null ? null : store.openMap("strong-values");
+    this.strongDecided = store == null ? null : store.openMap("strong-decided");
     this.writer = store == null ? null : Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "durable-writer");
       thread.setDaemon(true);
@@ -130,6 +141,47 @@ final class DurableStore implements AutoCloseable {
     return loaded;
   }
 
+  /** Returns the strong replica's stored counter values. Blocking, like {@link #loadCounters()}. */
+  Map<String, Long> loadStrongValues() {
+    return strongValues == null ? new HashMap<>() : new HashMap<>(strongValues);
+  }
+
+  /** Returns the strong replica's stored decided ops: the value after each commit, or {@link #ABORTED}. Blocking. */
+  Map<String, Long> loadStrongDecided() {
+    return strongDecided == null ? new LinkedHashMap<>() : new LinkedHashMap<>(strongDecided);
+  }
+
+  /**
+   * Queues a strong commit, the counter's value after it and the op id, for the next batch. The
+   * future completes as {@link #persist}'s does. Must be called on the event loop.
+   */
+  Future<Void> persistStrongCommit(String counter, long value, String opId) {
+    if (mode == Mode.NONE) {
+      return Future.succeededFuture();
+    }
+    pendingStrongValues.put(counter, value);
+    pendingDecided.put(opId, value);
+    return waitForBatch();
+  }
+
+  /** Queues a strong abort for the next batch; no caller waits for it. */
+  void persistStrongAbort(String opId) {
+    if (mode != Mode.NONE) {
+      pendingDecided.put(opId, ABORTED);
+      if (mode == Mode.SYNC) {
+        flush();
+      }
+    }
+  }
+
+  /** Queues the removal of decided strong ops the replica no longer remembers. */
+  void forgetDecided(String opId) {
+    if (mode != Mode.NONE) {
+      pendingDecided.remove(opId);
+      pendingDecidedRemovals.add(opId);
+    }
+  }
+
   /**
    * Queues a counter's new state, and the idempotency key that produced it when not null, for the
    * next batch. In {@link Mode#SYNC} the future completes once that batch is on disk; otherwise at
@@ -143,6 +195,11 @@ final class DurableStore implements AutoCloseable {
     if (key != null) {
       pendingKeys.put(key, result.encode());
     }
+    return waitForBatch();
+  }
+
+  /** Returns a future that completes when the pending batch is durable as the mode requires. */
+  private Future<Void> waitForBatch() {
     if (mode == Mode.BATCHED) {
       return Future.succeededFuture();
     }
@@ -171,23 +228,25 @@ final class DurableStore implements AutoCloseable {
 
   /** Writes the pending batch now if no write is running; called by a timer in {@link Mode#BATCHED}. */
   void flush() {
-    if (flushing || (pendingCounters.isEmpty() && pendingKeys.isEmpty() && pendingKeyRemovals.isEmpty())) {
+    if (flushing || nothingPending()) {
       return;
     }
     flushing = true;
-    Map<String, GCounter> batchCounters = pendingCounters;
-    Map<String, String> batchKeys = pendingKeys;
-    List<String> batchRemovals = pendingKeyRemovals;
+    Batch batch = new Batch(pendingCounters, pendingKeys, pendingKeyRemovals, pendingStrongValues, pendingDecided,
+        pendingDecidedRemovals);
     List<Promise<Void>> batchWaiters = waiters;
     pendingCounters = new HashMap<>();
     pendingKeys = new LinkedHashMap<>();
     pendingKeyRemovals = new ArrayList<>();
+    pendingStrongValues = new HashMap<>();
+    pendingDecided = new LinkedHashMap<>();
+    pendingDecidedRemovals = new ArrayList<>();
     waiters = new ArrayList<>();
 
     writer.execute(() -> {
       Throwable failure = null;
       try {
-        write(batchCounters, batchKeys, batchRemovals);
+        write(batch);
       } catch (RuntimeException e) {
         failure = e;
       }
@@ -196,10 +255,22 @@ final class DurableStore implements AutoCloseable {
     });
   }
 
-  private void write(Map<String, GCounter> batchCounters, Map<String, String> batchKeys, List<String> batchRemovals) {
-    batchCounters.forEach((name, state) -> counters.put(name, encode(state)));
-    batchKeys.forEach(keys::put);
-    batchRemovals.forEach(keys::remove);
+  private boolean nothingPending() {
+    return pendingCounters.isEmpty() && pendingKeys.isEmpty() && pendingKeyRemovals.isEmpty()
+        && pendingStrongValues.isEmpty() && pendingDecided.isEmpty() && pendingDecidedRemovals.isEmpty();
+  }
+
+  /** The changes one group commit writes. */
+  private record Batch(Map<String, GCounter> counters, Map<String, String> keys, List<String> keyRemovals,
+      Map<String, Long> strongValues, Map<String, Long> decided, List<String> decidedRemovals) {}
+
+  private void write(Batch batch) {
+    batch.counters().forEach((name, state) -> counters.put(name, encode(state)));
+    batch.keys().forEach(keys::put);
+    batch.keyRemovals().forEach(keys::remove);
+    batch.strongValues().forEach(strongValues::put);
+    batch.decidedRemovals().forEach(strongDecided::remove);
+    batch.decided().forEach(strongDecided::put);
     store.commit();
     if (mode == Mode.SYNC) {
       store.sync();
@@ -209,7 +280,7 @@ final class DurableStore implements AutoCloseable {
   private void afterWrite(List<Promise<Void>> batchWaiters, Throwable failure) {
     flushing = false;
     if (failure != null) {
-      LOG.error("Writing a batch of {} increments to the store failed; they are not acknowledged", batchWaiters.size(), failure);
+      LOG.error("Writing a batch of {} writes to the store failed; they are not acknowledged", batchWaiters.size(), failure);
       batchWaiters.forEach(waiter -> waiter.fail(failure));
     } else {
       batchWaiters.forEach(Promise::complete);

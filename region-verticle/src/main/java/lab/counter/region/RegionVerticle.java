@@ -70,6 +70,8 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private RegionNode node;
   private SyncEngine sync;
   private StrongReplica strongReplica;
+  private Map<String, Long> recoveredStrongValues;
+  private Map<String, Long> recoveredStrongDecided;
   private HttpServer server;
 
   /** Creates the verticle from the {@code REGION}, {@code NODE_ID}, {@code HTTP_PORT} and sync settings. */
@@ -119,7 +121,8 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
           startHousekeeping();
           sync = new SyncEngine(vertx, self, store, directory, partitions, syncTimeoutMillis, fullSyncEvery, syncBatchMax,
               Metrics.registry());
-          strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis);
+          strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis, strongJournal(),
+              recoveredStrongValues, recoveredStrongDecided);
           return registerConsumers();
         })
         .compose(registered -> HttpSupport.createServer(vertx, router()).listen(self.httpPort(), host))
@@ -146,9 +149,32 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     durable = DurableStore.open(durability, context, dataDir, self.nodeId());
     Map<String, GCounter> recovered = durable.loadCounters();
     keys.restore(durable.loadKeys(), System.currentTimeMillis());
-    LOG.info("Node {} recovered {} counters and {} idempotency keys from {}", self.nodeId(), recovered.size(), keys.size(),
+    recoveredStrongValues = durable.loadStrongValues();
+    recoveredStrongDecided = durable.loadStrongDecided();
+    LOG.info("Node {} recovered {} counters, {} idempotency keys and {} strong counters from {}", self.nodeId(),
+        recovered.size(), keys.size(), recoveredStrongValues.size(),
         durability == DurableStore.Mode.NONE ? "nowhere (DURABILITY=none)" : dataDir);
     return recovered;
+  }
+
+  /** Returns the journal that writes the strong replica's commits and aborts to the node's store. */
+  private StrongReplica.Journal strongJournal() {
+    return new StrongReplica.Journal() {
+      @Override
+      public Future<Void> committed(String counter, long value, String opId) {
+        return durable.persistStrongCommit(counter, value, opId);
+      }
+
+      @Override
+      public void aborted(String opId) {
+        durable.persistStrongAbort(opId);
+      }
+
+      @Override
+      public void forgotten(String opId) {
+        durable.forgetDecided(opId);
+      }
+    };
   }
 
   private void startHousekeeping() {

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures are failed replies that {@link ApiError#from(Throwable)} decodes: 400 for an invalid
  * body or an amount that would overflow, 409 when another prepared op has locked the counter or the op was aborted.
- * State lives only in memory, is touched only on the event loop of the context that registered the
- * replica, and is lost when the process stops.
+ * State is touched only on the event loop of the context that registered the replica. Counter
+ * values and decided ops go to a {@link Journal}, and a commit is acknowledged once the journal
+ * has it. Prepared ops live in memory only, which is safe because a commit applies without its
+ * prepare.
  */
 public final class StrongReplica {
 
@@ -50,16 +52,42 @@ public final class StrongReplica {
 
   private final ServiceIdentity self;
   private final long leaseMillis;
+  private final Journal journal;
   private final Map<String, Long> values = new HashMap<>();
   /** The prepared op of each counter that has one, keyed by counter name. */
   private final Map<String, Prepared> prepared = new HashMap<>();
-  private final Map<String, Decision> decided = new LinkedHashMap<>(1024, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Decision> eldest) {
-      return size() > DECIDED_CAPACITY;
-    }
-  };
+  private final Map<String, Decision> decided;
   private MessageConsumer<Object> consumer;
+
+  /**
+   * The record of a replica's counter values and decided ops that outlives its process, such as
+   * the region node's store file.
+   */
+  public interface Journal {
+
+    /** A journal that keeps nothing: the replica's state is lost when the process stops. */
+    Journal NONE = new Journal() {
+      @Override
+      public Future<Void> committed(String counter, long value, String opId) {
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public void aborted(String opId) {}
+
+      @Override
+      public void forgotten(String opId) {}
+    };
+
+    /** Records a commit and the counter's value after it. The replica acknowledges the commit when the future completes. */
+    Future<Void> committed(String counter, long value, String opId);
+
+    /** Records an abort, which the replica does not wait for. */
+    void aborted(String opId);
+
+    /** Removes a decided op that the replica no longer remembers. */
+    void forgotten(String opId);
+  }
 
   /** A prepared op: the amount it will add and when its lease ends, in epoch milliseconds. */
   private record Prepared(String opId, long amount, long expiresAtMillis) {}
@@ -67,9 +95,20 @@ public final class StrongReplica {
   /** The outcome of a decided op: committed with the counter value right after it, or aborted. */
   private record Decision(boolean committed, long value) {}
 
-  private StrongReplica(ServiceIdentity self, long leaseMillis) {
+  private StrongReplica(ServiceIdentity self, long leaseMillis, Journal journal) {
     this.self = self;
     this.leaseMillis = leaseMillis;
+    this.journal = journal;
+    this.decided = new LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Decision> eldest) {
+        boolean full = size() > DECIDED_CAPACITY;
+        if (full) {
+          journal.forgotten(eldest.getKey());
+        }
+        return full;
+      }
+    };
   }
 
   /**
@@ -80,10 +119,22 @@ public final class StrongReplica {
    * @throws IllegalArgumentException if {@code leaseMillis} is not positive
    */
   public static StrongReplica register(Vertx vertx, ServiceIdentity self, long leaseMillis) {
+    return register(vertx, self, leaseMillis, Journal.NONE, Map.of(), Map.of());
+  }
+
+  /**
+   * Registers the replica like {@link #register(Vertx, ServiceIdentity, long)}, starting from the
+   * state {@code journal} kept: the counter values, and the decided ops with the value after each
+   * commit, or a negative number for an abort.
+   */
+  public static StrongReplica register(Vertx vertx, ServiceIdentity self, long leaseMillis, Journal journal,
+      Map<String, Long> values, Map<String, Long> decided) {
     if (leaseMillis <= 0) {
       throw new IllegalArgumentException("the strong-replica lease must be positive, was " + leaseMillis + " ms");
     }
-    StrongReplica replica = new StrongReplica(self, leaseMillis);
+    StrongReplica replica = new StrongReplica(self, leaseMillis, journal);
+    replica.values.putAll(values);
+    decided.forEach((opId, value) -> replica.decided.put(opId, value < 0 ? new Decision(false, 0) : new Decision(true, value)));
     replica.consumer = vertx.eventBus().consumer(Addresses.nodeStrong(self.nodeId()), replica::handle);
     LOG.info("Strong replica of node {} listens on {} with a lease of {} ms",
         self.nodeId(), Addresses.nodeStrong(self.nodeId()), leaseMillis);
@@ -127,26 +178,31 @@ public final class StrongReplica {
 
   private void handle(Message<Object> message) {
     String action = message.headers().get(Headers.ACTION);
+    Future<JsonObject> reply;
     try {
-      JsonObject body = requireObject(message.body());
-      message.reply(dispatch(action, body), replyOptions(message));
-    } catch (ApiError error) {
-      replyFailure(message, error);
+      reply = dispatch(action, requireObject(message.body()));
     } catch (RuntimeException e) {
-      LOG.error("Strong replica {} failed on action {} with body {}", self.nodeId(), action, message.body(), e);
-      replyFailure(message, new ApiError(500, "internal error", "the strong replica failed; see the region node log"));
+      reply = Future.failedFuture(e);
     }
+    reply.onSuccess(body -> message.reply(body, replyOptions(message))).onFailure(failure -> {
+      if (failure instanceof ApiError error) {
+        replyFailure(message, error);
+      } else {
+        LOG.error("Strong replica {} failed on action {} with body {}", self.nodeId(), action, message.body(), failure);
+        replyFailure(message, new ApiError(500, "internal error", "the strong replica failed; see the region node log"));
+      }
+    });
   }
 
-  private JsonObject dispatch(String action, JsonObject body) {
+  private Future<JsonObject> dispatch(String action, JsonObject body) {
     if (action == null) {
       throw ApiError.badRequest("invalid action", "the " + Headers.ACTION + " header is missing");
     }
     return switch (action) {
-      case Actions.PREPARE -> prepare(opId(body), counter(body), amount(body));
+      case Actions.PREPARE -> Future.succeededFuture(prepare(opId(body), counter(body), amount(body)));
       case Actions.COMMIT -> commit(opId(body), counter(body), amount(body));
-      case Actions.ABORT -> abort(opId(body));
-      case Actions.READ -> read(counter(body));
+      case Actions.ABORT -> Future.succeededFuture(abort(opId(body)));
+      case Actions.READ -> Future.succeededFuture(read(counter(body)));
       default -> throw ApiError.badRequest("invalid action",
           "unknown action '" + action + "'; expected prepare, commit, abort or read");
     };
@@ -173,10 +229,10 @@ public final class StrongReplica {
     return new JsonObject().put("status", "prepared");
   }
 
-  private JsonObject commit(String opId, String counter, long amount) {
+  private Future<JsonObject> commit(String opId, String counter, long amount) {
     Decision decision = decided.get(opId);
     if (decision != null) {
-      return decidedReply(opId, decision);
+      return Future.succeededFuture(decidedReply(opId, decision));
     }
     long current = values.getOrDefault(counter, 0L);
     if (current > Long.MAX_VALUE - amount) {
@@ -194,7 +250,14 @@ public final class StrongReplica {
     values.put(counter, value);
     decided.put(opId, new Decision(true, value));
     LOG.debug("Node {} committed op {}: counter {} is {}", self.nodeId(), opId, counter, value);
-    return committedReply(value);
+    return journal.committed(counter, value, opId)
+        .map(written -> committedReply(value))
+        .recover(failure -> {
+          // Like a failed increment on a region node: the commit stays applied in memory, unacknowledged.
+          LOG.error("Node {} could not write the commit of op {} (counter {}) to its store", self.nodeId(), opId, counter, failure);
+          return Future.failedFuture(new ApiError(500, "not durable",
+              "the commit of op " + opId + " was applied on node " + self.nodeId() + " but could not be written to its store"));
+        });
   }
 
   private JsonObject abort(String opId) {
@@ -205,6 +268,7 @@ public final class StrongReplica {
     }
     prepared.values().removeIf(holder -> holder.opId().equals(opId));
     decided.put(opId, new Decision(false, 0));
+    journal.aborted(opId);
     LOG.debug("Node {} aborted op {}", self.nodeId(), opId);
     return new JsonObject().put("status", "aborted");
   }

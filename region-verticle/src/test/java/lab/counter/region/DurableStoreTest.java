@@ -47,6 +47,30 @@ class DurableStoreTest {
   }
 
   @Test
+  @DisplayName("strong commits and aborts survive a reopen")
+  void strongDecisionsSurviveReopen(Vertx vertx) throws Exception {
+    Context context = vertx.getOrCreateContext();
+    DurableStore store = open(vertx, context, DurableStore.Mode.SYNC);
+
+    onContext(context, () -> {
+      store.persistStrongAbort("op-2");
+      store.persistStrongCommit("orders", 5, "op-1");
+      return store.persistStrongCommit("orders", 12, "op-3");
+    }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    onContext(context, () -> {
+      store.forgetDecided("op-1");
+      return store.persistStrongCommit("stock", 1, "op-4");
+    }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.close();
+
+    DurableStore reopened = open(vertx, context, DurableStore.Mode.SYNC);
+    assertThat(reopened.loadStrongValues()).containsOnly(Map.entry("orders", 12L), Map.entry("stock", 1L));
+    assertThat(reopened.loadStrongDecided()).containsOnly(
+        Map.entry("op-2", DurableStore.ABORTED), Map.entry("op-3", 12L), Map.entry("op-4", 1L));
+    reopened.close();
+  }
+
+  @Test
   @DisplayName("increments waiting during a write share the next group commit")
   void concurrentPersistsAreGrouped(Vertx vertx) throws Exception {
     Context context = vertx.getOrCreateContext();

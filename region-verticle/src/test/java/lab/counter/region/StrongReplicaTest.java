@@ -13,6 +13,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.http.ApiError;
@@ -30,6 +32,8 @@ class StrongReplicaTest {
       new ServiceIdentity(ServiceIdentity.REGION_SERVICE, "us-east-1", "us-east", "incarnation-1", 8001);
   private static final ServiceIdentity SHORT_LEASE_NODE =
       new ServiceIdentity(ServiceIdentity.REGION_SERVICE, "us-west-1", "us-west", "incarnation-1", 8002);
+  private static final ServiceIdentity JOURNAL_NODE =
+      new ServiceIdentity(ServiceIdentity.REGION_SERVICE, "eu-west-1", "eu-west", "incarnation-1", 8003);
   private static final long LEASE_MS = 10_000;
   private static final long SHORT_LEASE_MS = 200;
 
@@ -290,6 +294,91 @@ class StrongReplicaTest {
           assertThat(status.getInteger("decided_ops")).isEqualTo(1);
           testContext.completeNow();
         })));
+  }
+
+  @Test
+  void restartFromJournalKeepsDecisions(VertxTestContext testContext) {
+    RecordingJournal journal = new RecordingJournal();
+    registerJournaled(journal)
+        .compose(first -> send(JOURNAL_NODE, Actions.COMMIT, op("op-1", "views", 5))
+            .compose(committed -> send(JOURNAL_NODE, Actions.ABORT, new JsonObject().put("op_id", "op-2")))
+            .compose(aborted -> first.unregister()))
+        .compose(unregistered -> registerJournaled(journal))
+        .compose(restarted -> send(JOURNAL_NODE, Actions.READ, counter("views")))
+        .compose(read -> {
+          testContext.verify(() -> assertThat(read.getLong("value")).as("value after the restart").isEqualTo(5));
+          return send(JOURNAL_NODE, Actions.COMMIT, op("op-1", "views", 5));
+        })
+        .compose(retried -> send(JOURNAL_NODE, Actions.READ, counter("views")))
+        .compose(read -> {
+          testContext.verify(() -> assertThat(read.getLong("value")).as("a retried commit applies once").isEqualTo(5));
+          return failure(send(JOURNAL_NODE, Actions.PREPARE, op("op-2", "views", 1)));
+        })
+        .compose(aborted -> {
+          testContext.verify(() -> assertThat(aborted.error()).isEqualTo("aborted"));
+          return send(JOURNAL_NODE, Actions.COMMIT, op("op-3", "views", 2));
+        })
+        .onComplete(testContext.succeeding(committed -> testContext.verify(() -> {
+          assertThat(committed.getLong("value")).isEqualTo(7);
+          assertThat(journal.values).containsEntry("views", 7L);
+          testContext.completeNow();
+        })));
+  }
+
+  @Test
+  void commitRepliesOnceJournalHasIt(VertxTestContext testContext) {
+    RecordingJournal journal = new RecordingJournal();
+    journal.hold = Promise.promise();
+    List<JsonObject> replies = new CopyOnWriteArrayList<>();
+    registerJournaled(journal)
+        .compose(registered -> {
+          send(JOURNAL_NODE, Actions.COMMIT, op("op-1", "views", 3)).onSuccess(replies::add);
+          return delay(300);
+        })
+        .compose(waited -> {
+          testContext.verify(() -> assertThat(replies).as("replies before the journal write completes").isEmpty());
+          journal.hold.complete();
+          return delay(300);
+        })
+        .onComplete(testContext.succeeding(waited -> testContext.verify(() -> {
+          assertThat(replies).hasSize(1);
+          assertThat(replies.get(0).getLong("value")).isEqualTo(3);
+          testContext.completeNow();
+        })));
+  }
+
+  /** A journal in memory; a commit's future waits for {@code hold} when it is set. */
+  private static final class RecordingJournal implements StrongReplica.Journal {
+    final Map<String, Long> values = new ConcurrentHashMap<>();
+    final Map<String, Long> decided = new ConcurrentHashMap<>();
+    volatile Promise<Void> hold;
+
+    @Override
+    public Future<Void> committed(String counter, long value, String opId) {
+      values.put(counter, value);
+      decided.put(opId, value);
+      return hold == null ? Future.succeededFuture() : hold.future();
+    }
+
+    @Override
+    public void aborted(String opId) {
+      decided.put(opId, -1L);
+    }
+
+    @Override
+    public void forgotten(String opId) {
+      decided.remove(opId);
+    }
+  }
+
+  private Future<StrongReplica> registerJournaled(RecordingJournal journal) {
+    Promise<StrongReplica> promise = Promise.promise();
+    replicaContext.runOnContext(ignored -> {
+      StrongReplica registered = StrongReplica.register(vertx, JOURNAL_NODE, LEASE_MS, journal,
+          Map.copyOf(journal.values), Map.copyOf(journal.decided));
+      registered.ready().map(registered).onComplete(promise);
+    });
+    return promise.future();
   }
 
   private Future<StrongReplica> register(ServiceIdentity node, long leaseMillis) {
