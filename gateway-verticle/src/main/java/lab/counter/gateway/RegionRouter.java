@@ -127,8 +127,9 @@ final class RegionRouter {
   private Future<JsonObject> attempt(List<String> candidates, int index, String action, JsonObject request, String key,
       JsonArray skipped) {
     if (index == candidates.size()) {
+      String unavailable = candidates.size() == 1 ? "region " + candidates.get(0) + " was" : "every region was";
       return Future.failedFuture(ApiError.unavailable("no region available",
-          "every region was down or starting: " + skipped.encode()));
+          unavailable + " down or starting: " + skipped.encode()));
     }
     String region = candidates.get(index);
     boolean lastChance = index == candidates.size() - 1;

@@ -94,6 +94,22 @@ class DurableStoreTest {
   }
 
   @Test
+  @DisplayName("the file reuses replaced space across commits")
+  void fileStaysSmallAcrossCommits(Vertx vertx) throws Exception {
+    Context context = vertx.getOrCreateContext();
+    DurableStore store = open(vertx, context, DurableStore.Mode.SYNC);
+
+    for (int i = 1; i <= 500; i++) {
+      GCounter state = GCounter.empty().increment("us-east-1", i);
+      onContext(context, () -> store.persist("views", state, null, null)).toCompletionStage().toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+    }
+    store.close();
+
+    assertThat(Files.size(folder.resolve("us-east-1.mv.db"))).as("file size after 500 commits").isLessThan(256 * 1024);
+  }
+
+  @Test
   @DisplayName("durability none writes no file")
   void noneWritesNothing(Vertx vertx) throws Exception {
     Context context = vertx.getOrCreateContext();

@@ -21,18 +21,21 @@ final class ReplicaRead {
   private final String counter;
   private final List<ServiceIdentity> targets;
   private final List<ServiceIdentity> unreachable;
+  private final List<String> withoutLiveNode;
   private final long timeoutMillis;
 
   /**
    * Creates the read of {@code counter} from {@code targets}. The nodes in {@code unreachable}
-   * (those of isolated regions) are listed in the result without a request.
+   * (those of isolated regions) and the regions in {@code withoutLiveNode} are listed in the
+   * result's {@code unreachable} without a request.
    */
   ReplicaRead(ReplicaClient client, String counter, List<ServiceIdentity> targets, List<ServiceIdentity> unreachable,
-      long timeoutMillis) {
+      List<String> withoutLiveNode, long timeoutMillis) {
     this.client = client;
     this.counter = counter;
     this.targets = targets;
     this.unreachable = unreachable;
+    this.withoutLiveNode = withoutLiveNode;
     this.timeoutMillis = timeoutMillis;
   }
 
@@ -67,6 +70,7 @@ final class ReplicaRead {
       }
     }
     unreachable.forEach(node -> failures.put(node.nodeId(), "region " + node.region() + " is isolated"));
+    withoutLiveNode.forEach(region -> failures.put(region, "region " + region + " has no live node"));
     if (replicas.isEmpty()) {
       return Future.failedFuture(ApiError.unavailable("strong read failed", describe(failures)));
     }

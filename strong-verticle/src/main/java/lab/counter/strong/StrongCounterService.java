@@ -179,15 +179,18 @@ final class StrongCounterService {
     }
     List<ServiceIdentity> reachable = new ArrayList<>();
     List<ServiceIdentity> unreachable = new ArrayList<>();
+    List<String> withoutLiveNode = new ArrayList<>();
     for (String region : regions) {
       List<ServiceIdentity> nodes = directory.liveRegionNodes(region);
-      if (isolated.test(region)) {
+      if (nodes.isEmpty()) {
+        withoutLiveNode.add(region);
+      } else if (isolated.test(region)) {
         unreachable.addAll(nodes);
       } else {
         reachable.addAll(nodes);
       }
     }
-    return new ReplicaRead(client, counter, reachable, unreachable, remaining).run();
+    return new ReplicaRead(client, counter, reachable, unreachable, withoutLiveNode, remaining).run();
   }
 
   private void afterWrite(String opId, CachedWrite entry, AsyncResult<JsonObject> done, long startedAt) {

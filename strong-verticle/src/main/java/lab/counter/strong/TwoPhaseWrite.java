@@ -162,6 +162,13 @@ final class TwoPhaseWrite {
     if (invalid != null) {
       return ApiError.badRequest(invalid.failure().error(), invalid.failure().detail());
     }
+    boolean abortedBefore = prepares.stream()
+        .anyMatch(outcome -> outcome.failure() != null && "aborted".equals(outcome.failure().error()));
+    if (abortedBefore) {
+      // A retry with the same op_id fails the same way while the replicas remember the abort, so no 503.
+      return new ApiError(409, "op aborted", "op " + opId + " was aborted by an earlier attempt and applied nowhere; "
+          + "send the write again with a new op_id");
+    }
     return ApiError.unavailable("strong write failed", "prepare failed on " + describeFailures(prepares)
         + "; op " + opId + " was aborted and applied nowhere");
   }

@@ -174,8 +174,14 @@ class StrongCounterVerticleTest {
           });
           return cluster.readReplicas("views");
         })
-        .onComplete(testContext.succeeding(reads -> testContext.verify(() -> {
-          assertUnchanged(reads);
+        .compose(reads -> {
+          testContext.verify(() -> assertUnchanged(reads));
+          return cluster.get("/counter/views");
+        })
+        .onComplete(testContext.succeeding(read -> testContext.verify(() -> {
+          assertThat(read.statusCode()).as(read.bodyAsString()).isEqualTo(200);
+          assertThat(read.bodyAsJsonObject().getJsonObject("unreachable").getString("eu-west"))
+              .isEqualTo("region eu-west has no live node");
           testContext.completeNow();
         })));
   }
@@ -274,6 +280,28 @@ class StrongCounterVerticleTest {
           assertUnchanged(List.of(reads.get(0), reads.get(2)));
           assertThat(reads.get(1).getLong("value")).isZero();
           assertThat(reads.get(1).getBoolean("pending")).isTrue();
+          testContext.completeNow();
+        })));
+  }
+
+  @Test
+  void abortedOpIdIsRejectedAsConflict(VertxTestContext testContext) {
+    JsonObject abort = new JsonObject().put("op_id", "aborted-op").put("counter", "views");
+    cluster.toReplica("us-east-1", Actions.ABORT, abort)
+        .compose(aborted -> cluster.increment(increment("views", 1).put("op_id", "aborted-op")))
+        .compose(response -> {
+          testContext.verify(() -> {
+            assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(409);
+            assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("op aborted");
+            assertThat(response.bodyAsJsonObject().getString("detail")).contains("new op_id");
+          });
+          return cluster.readReplicas("views");
+        })
+        .onComplete(testContext.succeeding(reads -> testContext.verify(() -> {
+          for (JsonObject read : reads) {
+            assertThat(read.getLong("value")).isZero();
+            assertThat(read.getBoolean("pending")).isFalse();
+          }
           testContext.completeNow();
         })));
   }

@@ -96,7 +96,7 @@ public final class ApiError extends RuntimeException {
     if (!matcher.find()) {
       return "no reply within the timeout: " + message;
     }
-    return "no reply from " + matcher.group(2) + " within " + matcher.group(1) + " ms";
+    return "no reply from " + matcher.group(2) + " within " + matcher.group(1) + " ms; the request may or may not have been applied";
   }
 
   private static ApiError fromReply(ReplyException reply) {

@@ -51,7 +51,7 @@ public final class HttpSupport {
     RequestMetrics.install(router, Metrics.registry(), MetricNames.httpRequests(service), MetricNames.httpRequestDuration(service));
     router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.get("/metrics").handler(HttpSupport::metrics);
-    router.route().failureHandler(HttpSupport::failure);
+    router.route().failureHandler(ctx -> failure(ctx, maxBodyBytes));
     router.errorHandler(404, ctx -> sendError(ctx, ApiError.notFound("not found",
         "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(400, ctx -> sendError(ctx, ApiError.badRequest("bad request",
@@ -175,12 +175,13 @@ public final class HttpSupport {
     });
   }
 
-  private static void failure(RoutingContext ctx) {
+  private static void failure(RoutingContext ctx, long maxBodyBytes) {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiError error) {
       sendError(ctx, error);
     } else if (ctx.statusCode() == 413) {
-      sendError(ctx, new ApiError(413, "body too large", "the request body exceeds the limit; send a smaller body"));
+      sendError(ctx, new ApiError(413, "body too large", "the request body exceeds the limit of " + maxBodyBytes
+          + " bytes (MAX_BODY_BYTES); send a smaller body"));
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       sendError(ctx, new ApiError(ctx.statusCode(), "bad request", "the request was rejected"));
     } else if (failure instanceof HttpClosedException) {

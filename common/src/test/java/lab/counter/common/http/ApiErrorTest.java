@@ -19,7 +19,7 @@ class ApiErrorTest {
 
     assertThat(error.status()).isEqualTo(503);
     assertThat(error.error()).isEqualTo("timeout");
-    assertThat(error.detail()).isEqualTo("no reply from counter.region.us-east.api within 1500 ms");
+    assertThat(error.detail()).isEqualTo("no reply from counter.region.us-east.api within 1500 ms; the request may or may not have been applied");
   }
 
   @Test
