@@ -121,7 +121,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
           startHousekeeping();
           sync = new SyncEngine(vertx, self, store, directory, partitions, syncTimeoutMillis, fullSyncEvery, syncBatchMax,
               Metrics.registry());
-          strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis, strongJournal(),
+          strongReplica = StrongReplica.register(vertx, self, strongLeaseMillis, durable,
               recoveredStrongValues, recoveredStrongDecided);
           return registerConsumers();
         })
@@ -155,26 +155,6 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
         recovered.size(), keys.size(), recoveredStrongValues.size(),
         durability == DurableStore.Mode.NONE ? "nowhere (DURABILITY=none)" : dataDir);
     return recovered;
-  }
-
-  /** Returns the journal that writes the strong replica's commits and aborts to the node's store. */
-  private StrongReplica.Journal strongJournal() {
-    return new StrongReplica.Journal() {
-      @Override
-      public Future<Void> committed(String counter, long value, String opId) {
-        return durable.persistStrongCommit(counter, value, opId);
-      }
-
-      @Override
-      public void aborted(String opId) {
-        durable.persistStrongAbort(opId);
-      }
-
-      @Override
-      public void forgotten(String opId) {
-        durable.forgetDecided(opId);
-      }
-    };
   }
 
   private void startHousekeeping() {

@@ -53,13 +53,13 @@ class DurableStoreTest {
     DurableStore store = open(vertx, context, DurableStore.Mode.SYNC);
 
     onContext(context, () -> {
-      store.persistStrongAbort("op-2");
-      store.persistStrongCommit("orders", 5, "op-1");
-      return store.persistStrongCommit("orders", 12, "op-3");
+      store.aborted("op-2");
+      store.committed("orders", 5, "op-1");
+      return store.committed("orders", 12, "op-3");
     }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     onContext(context, () -> {
-      store.forgetDecided("op-1");
-      return store.persistStrongCommit("stock", 1, "op-4");
+      store.forgotten("op-1");
+      return store.committed("stock", 1, "op-4");
     }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     store.close();
 

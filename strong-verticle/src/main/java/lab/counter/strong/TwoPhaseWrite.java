@@ -166,6 +166,7 @@ final class TwoPhaseWrite {
         .anyMatch(outcome -> outcome.failure() != null && "aborted".equals(outcome.failure().error()));
     if (abortedBefore) {
       // A retry with the same op_id fails the same way while the replicas remember the abort, so no 503.
+      LOG.info("Rejected op {} on counter {} with 409: the replicas aborted it earlier", opId, counter);
       return new ApiError(409, "op aborted", "op " + opId + " was aborted by an earlier attempt and applied nowhere; "
           + "send the write again with a new op_id");
     }
