@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class IncrementCeilingBenchmark {
 
   /** Hazelcast member port; bench/run runs the JMH benchmarks while none of its services use it. */
-  static final int HAZELCAST_PORT = 35806;
+  static final int HAZELCAST_PORT = 25806;
 
   /** One counter for all threads. */
   @State(Scope.Benchmark)
