@@ -291,7 +291,11 @@ final class DurableStore implements AutoCloseable, StrongReplica.Journal {
     } else {
       batchWaiters.forEach(Promise::complete);
     }
-    flush();
+    // In SYNC mode callers wait, so what piled up meanwhile goes at once. In BATCHED mode the
+    // timer alone writes: chaining here would force the disk back to back under load.
+    if (mode == Mode.SYNC) {
+      flush();
+    }
   }
 
   /** Commits what is pending and closes the file. Blocking. */

@@ -14,7 +14,8 @@ import java.util.Set;
 final class TopCounters {
 
   private final int capacity;
-  private final Map<String, Long> counts;
+  /** Increments by tracked name, each in a one-element array so that a hit changes it in place. */
+  private final Map<String, long[]> counts;
 
   TopCounters(int capacity) {
     this.capacity = capacity;
@@ -23,20 +24,21 @@ final class TopCounters {
 
   /** Records one increment of {@code name}. */
   void record(String name) {
-    Long count = counts.get(name);
+    long[] count = counts.get(name);
     if (count != null) {
-      counts.put(name, count + 1);
+      count[0]++;
     } else if (counts.size() < capacity) {
-      counts.put(name, 1L);
+      counts.put(name, new long[] {1});
     } else if (capacity > 0) {
-      Map.Entry<String, Long> least = null;
-      for (Map.Entry<String, Long> entry : counts.entrySet()) {
-        if (least == null || entry.getValue() < least.getValue()) {
+      Map.Entry<String, long[]> least = null;
+      for (Map.Entry<String, long[]> entry : counts.entrySet()) {
+        if (least == null || entry.getValue()[0] < least.getValue()[0]) {
           least = entry;
         }
       }
-      counts.remove(least.getKey());
-      counts.put(name, least.getValue() + 1);
+      long[] inherited = counts.remove(least.getKey());
+      inherited[0]++;
+      counts.put(name, inherited);
     }
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpSupport {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpSupport.class);
-  private static final String JSON = "application/json";
+  /** Pre-encoded, so each response copies the header bytes instead of encoding them. */
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final int MAX_REQUEST_LINE_BYTES = 64 * 1024;
   private static final String BEARER_PREFIX = "Bearer ";
 
@@ -115,7 +117,7 @@ public final class HttpSupport {
           + (cause == null ? "unknown reason" : firstLine(cause.getMessage())));
     }
     HttpServerResponse response = request.response();
-    response.setStatusCode(error.status()).putHeader("Content-Type", JSON).end(error.toJson().toBuffer())
+    response.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(error.toJson().toBuffer())
         .onComplete(sent -> request.connection().close());
   }
 
@@ -129,7 +131,7 @@ public final class HttpSupport {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.toBuffer());
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
   }
 
   /** Sends the JSON error body of {@code error} with its status. */
@@ -139,6 +141,10 @@ public final class HttpSupport {
 
   /** Completes {@code ctx} with the outcome of {@code result}: 200 and its JSON, or the JSON error. */
   public static void respond(RoutingContext ctx, Future<JsonObject> result) {
+    if (result.succeeded()) {
+      ok(ctx, result.result());
+      return;
+    }
     result.onSuccess(body -> ok(ctx, body)).onFailure(failure -> sendError(ctx, ApiError.from(failure)));
   }
 

@@ -8,8 +8,10 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Counts and times every HTTP request of a router by route template (such as
@@ -25,11 +27,15 @@ public final class RequestMetrics {
   /** Method tag of methods outside the standard set, so a client cannot invent new series. */
   static final String OTHER_METHOD = "OTHER";
 
+  /** Highest status code with a counter slot of its own; Vert.x accepts codes up to 999. */
+  private static final int MAX_STATUS = 999;
+  private static final Set<HttpMethod> STANDARD_METHODS = Set.copyOf(HttpMethod.values());
+
   private final MeterRegistry registry;
   private final String requestsName;
   private final String durationName;
-  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
-  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  /** Meters by route template, then by method name; looked up without building a key per request. */
+  private final Map<String, Map<String, RouteMeters>> meters = new ConcurrentHashMap<>();
 
   private RequestMetrics(MeterRegistry registry, String requestsName, String durationName) {
     this.registry = registry;
@@ -53,21 +59,45 @@ public final class RequestMetrics {
   private void record(RoutingContext ctx, long nanos) {
     String route = routeOf(ctx);
     String method = methodOf(ctx);
-    int status = ctx.response().getStatusCode();
-    requests.computeIfAbsent(route + ' ' + method + ' ' + status, key -> Counter.builder(requestsName)
+    RouteMeters routeMeters = meters.computeIfAbsent(route, key -> new ConcurrentHashMap<>())
+        .computeIfAbsent(method, key -> new RouteMeters(route, method));
+    routeMeters.requests(ctx.response().getStatusCode()).increment();
+    routeMeters.duration.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The duration timer of one route and method, and its request counters by status. */
+  private final class RouteMeters {
+    private final String route;
+    private final String method;
+    private final Timer duration;
+    private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(MAX_STATUS + 1);
+
+    RouteMeters(String route, String method) {
+      this.route = route;
+      this.method = method;
+      this.duration = Timer.builder(durationName)
+          .description("HTTP request duration by route")
+          .tag(MetricNames.TAG_ROUTE, route)
+          .tag(MetricNames.TAG_METHOD, method)
+          .publishPercentileHistogram()
+          .register(registry);
+    }
+
+    Counter requests(int status) {
+      int slot = Math.max(0, Math.min(status, MAX_STATUS));
+      Counter counter = byStatus.get(slot);
+      if (counter == null) {
+        // Registering twice returns the same counter, so a lost race costs nothing.
+        counter = Counter.builder(requestsName)
             .description("HTTP requests by route, method and status")
             .tag(MetricNames.TAG_ROUTE, route)
             .tag(MetricNames.TAG_METHOD, method)
-            .tag(MetricNames.TAG_STATUS, String.valueOf(status))
-            .register(registry))
-        .increment();
-    durations.computeIfAbsent(route + ' ' + method, key -> Timer.builder(durationName)
-            .description("HTTP request duration by route")
-            .tag(MetricNames.TAG_ROUTE, route)
-            .tag(MetricNames.TAG_METHOD, method)
-            .publishPercentileHistogram()
-            .register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+            .tag(MetricNames.TAG_STATUS, String.valueOf(slot))
+            .register(registry);
+        byStatus.set(slot, counter);
+      }
+      return counter;
+    }
   }
 
   private static String routeOf(RoutingContext ctx) {
@@ -77,6 +107,6 @@ public final class RequestMetrics {
 
   private static String methodOf(RoutingContext ctx) {
     HttpMethod method = ctx.request().method();
-    return HttpMethod.values().contains(method) ? method.name() : OTHER_METHOD;
+    return STANDARD_METHODS.contains(method) ? method.name() : OTHER_METHOD;
   }
 }
