@@ -138,10 +138,19 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
     directory.stop();
     LOG.info("Node {} of region {} stopped", self.nodeId(), self.region());
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(done -> vertx.executeBlocking(() -> {
-      durable.close();
-      return null;
-    }));
+    if (durable == null) {
+      return closed;
+    }
+    return closed
+        .compose(done -> durable.drain())
+        .recover(failure -> {
+          LOG.error("Node {} could not write its last changes before stopping", self.nodeId(), failure);
+          return Future.succeededFuture();
+        })
+        .compose(done -> vertx.executeBlocking(() -> {
+          durable.close();
+          return null;
+        }));
   }
 
   /** Opens the store and reads back its counters and idempotency keys; runs on a worker thread. */

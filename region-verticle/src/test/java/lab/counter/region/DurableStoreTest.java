@@ -110,6 +110,48 @@ class DurableStoreTest {
   }
 
   @Test
+  @DisplayName("a drain writes a batched node's pending changes")
+  void drainWritesPendingBatch(Vertx vertx) throws Exception {
+    Context context = vertx.getOrCreateContext();
+    DurableStore store = open(vertx, context, DurableStore.Mode.BATCHED);
+    GCounter views = GCounter.of(Map.of("us-east-1", 7L));
+    GCounter clicks = GCounter.of(Map.of("us-east-1", 2L));
+
+    // The write of "views" is still running when the drain starts, and "clicks" is still pending.
+    onContext(context, () -> {
+      store.persist("views", views, null, null);
+      store.flush();
+      store.persist("clicks", clicks, null, null);
+      return store.drain();
+    }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.close();
+
+    DurableStore reopened = open(vertx, context, DurableStore.Mode.BATCHED);
+    assertThat(reopened.loadCounters()).containsEntry("views", views);
+    assertThat(reopened.loadCounters()).containsEntry("clicks", clicks);
+    reopened.close();
+  }
+
+  @Test
+  @DisplayName("a drain waits for the write in progress")
+  void drainWaitsForRunningWrite(Vertx vertx) throws Exception {
+    Context context = vertx.getOrCreateContext();
+    DurableStore store = open(vertx, context, DurableStore.Mode.BATCHED);
+    GCounter views = GCounter.of(Map.of("us-east-1", 11L));
+
+    onContext(context, () -> {
+      store.persist("views", views, null, null);
+      store.flush();
+      return store.drain();
+    }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.close();
+
+    DurableStore reopened = open(vertx, context, DurableStore.Mode.BATCHED);
+    assertThat(reopened.loadCounters()).containsEntry("views", views);
+    reopened.close();
+  }
+
+  @Test
   @DisplayName("durability none writes no file")
   void noneWritesNothing(Vertx vertx) throws Exception {
     Context context = vertx.getOrCreateContext();
