@@ -283,6 +283,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   private JsonObject status() {
     return node.health()
         .put("increments_accepted", node.incrementsAccepted())
+        .put("durability", durability.name().toLowerCase(java.util.Locale.ROOT))
         .put("sync_interval_ms", syncIntervalMillis)
         .put("sync", sync.status())
         .put("partition", partitions.toJson())

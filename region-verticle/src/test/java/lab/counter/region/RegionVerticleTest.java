@@ -320,8 +320,11 @@ class RegionVerticleTest {
             assertThat(response.getBoolean("network_partition")).isFalse();
             healed.flag();
           });
-          return forceSync(east);
+          // As above, us-west learns of the heal from a published message; until then it still drops.
+          return http.awaitJson(west.port(), "/admin/partition",
+              table -> table.getJsonArray("isolated_regions").isEmpty(), PARTITION_APPLIED_TIMEOUT_MS);
         })
+        .compose(westHealed -> forceSync(east))
         .compose(round -> {
           testContext.verify(() ->
               assertThat(round.getJsonObject("peers").getMap()).containsExactly(Map.entry(WEST_NODE, "success")));

@@ -3,6 +3,7 @@ package lab.counter.common.http;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -39,6 +40,8 @@ public final class HttpSupport {
   /** Pre-encoded, so each response copies the header bytes instead of encoding them. */
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final int MAX_REQUEST_LINE_BYTES = 64 * 1024;
+  /** Form decoding limit, as the default body limit, so a form-typed JSON body up to it reaches the JSON parser. */
+  private static final int MAX_FORM_BYTES = 64 * 1024;
   private static final String BEARER_PREFIX = "Bearer ";
 
   private HttpSupport() {}
@@ -90,10 +93,15 @@ public final class HttpSupport {
   /**
    * Returns the HTTP server options every service uses. The request line may be 64 KiB long, so an
    * over-long counter name in a path reaches the router and gets a JSON 400 instead of the
-   * server's bare 414.
+   * server's bare 414. A JSON body sent with curl's default form content type is also decoded as a
+   * form, whose default limits (1 KiB buffered, 256 fields) would fail it before the JSON is read.
    */
   public static HttpServerOptions serverOptions() {
-    return new HttpServerOptions().setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES);
+    return new HttpServerOptions()
+        .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+        .setMaxFormAttributeSize(MAX_FORM_BYTES)
+        .setMaxFormBufferedBytes(MAX_FORM_BYTES)
+        .setMaxFormFields(MAX_FORM_BYTES);
   }
 
   /**
@@ -190,6 +198,12 @@ public final class HttpSupport {
           + " bytes (MAX_BODY_BYTES); send a smaller body"));
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       sendError(ctx, new ApiError(ctx.statusCode(), "bad request", "the request was rejected"));
+    } else if (failure instanceof HttpPostRequestDecoder.ErrorDataDecoderException
+        || failure instanceof HttpPostRequestDecoder.TooLongFormFieldException
+        || failure instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
+      sendError(ctx, ApiError.badRequest("invalid form body", "the body was sent as a form (Content-Type: "
+          + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE) + ") and could not be decoded: " + firstLine(failure.getMessage())
+          + "; send JSON with Content-Type: application/json"));
     } else if (failure instanceof HttpClosedException) {
       // The client closed the connection before the response, so no error can be sent.
       LOG.debug("Request {} {} ended: the client closed the connection", ctx.request().method(), ctx.request().path());

@@ -31,13 +31,15 @@ public final class RequestMetrics {
   private static final int MAX_STATUS = 999;
   private static final Set<HttpMethod> STANDARD_METHODS = Set.copyOf(HttpMethod.values());
 
+  private final Router router;
   private final MeterRegistry registry;
   private final String requestsName;
   private final String durationName;
   /** Meters by route template, then by method name; looked up without building a key per request. */
   private final Map<String, Map<String, RouteMeters>> meters = new ConcurrentHashMap<>();
 
-  private RequestMetrics(MeterRegistry registry, String requestsName, String durationName) {
+  private RequestMetrics(Router router, MeterRegistry registry, String requestsName, String durationName) {
+    this.router = router;
     this.registry = registry;
     this.requestsName = requestsName;
     this.durationName = durationName;
@@ -48,7 +50,7 @@ public final class RequestMetrics {
    * {@code durationName} when each response ends.
    */
   public static void install(Router router, MeterRegistry registry, String requestsName, String durationName) {
-    RequestMetrics metrics = new RequestMetrics(registry, requestsName, durationName);
+    RequestMetrics metrics = new RequestMetrics(router, registry, requestsName, durationName);
     router.route().order(-1).handler(ctx -> {
       long startedAt = System.nanoTime();
       ctx.addEndHandler(ended -> metrics.record(ctx, System.nanoTime() - startedAt));
@@ -100,9 +102,53 @@ public final class RequestMetrics {
     }
   }
 
-  private static String routeOf(RoutingContext ctx) {
+  /**
+   * Returns the template of the route that handled the request. A request rejected before its
+   * route ran (an invalid or oversized body, a wrong method) ends in a handler without a path, so
+   * its template is looked up among the router's routes.
+   */
+  private String routeOf(RoutingContext ctx) {
     Route route = ctx.currentRoute();
-    return route == null || route.getPath() == null ? UNMATCHED : route.getPath();
+    if (route != null && route.getPath() != null) {
+      return route.getPath();
+    }
+    String path = ctx.request().path();
+    HttpMethod method = ctx.request().method();
+    String samePath = null;
+    for (Route candidate : router.getRoutes()) {
+      if (candidate.getPath() == null || !matchesTemplate(candidate.getPath(), path)) {
+        continue;
+      }
+      if (candidate.methods() == null || candidate.methods().isEmpty() || candidate.methods().contains(method)) {
+        return candidate.getPath();
+      }
+      if (samePath == null) {
+        samePath = candidate.getPath();
+      }
+    }
+    return samePath == null ? UNMATCHED : samePath;
+  }
+
+  /** Returns whether {@code path} fits {@code template}, whose {@code :name} segments match any one segment and a trailing {@code *} the rest. */
+  static boolean matchesTemplate(String template, String path) {
+    if (path == null) {
+      return false;
+    }
+    if (template.endsWith("*")) {
+      return path.startsWith(template.substring(0, template.length() - 1));
+    }
+    String[] expected = template.split("/", -1);
+    String[] actual = path.split("/", -1);
+    if (expected.length != actual.length) {
+      return false;
+    }
+    for (int i = 0; i < expected.length; i++) {
+      boolean parameter = expected[i].startsWith(":") && !actual[i].isEmpty();
+      if (!parameter && !expected[i].equals(actual[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String methodOf(RoutingContext ctx) {

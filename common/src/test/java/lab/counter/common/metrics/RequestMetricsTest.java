@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +36,8 @@ class RequestMetricsTest {
     vertx = Vertx.vertx();
     Router router = Router.router(vertx);
     RequestMetrics.install(router, registry, REQUESTS, DURATION);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(16));
+    router.post("/items").handler(ctx -> ctx.response().setStatusCode(201).end());
     router.get("/items/:id").handler(ctx -> ctx.response().end("item " + ctx.pathParam("id")));
     router.post("/fail").handler(ctx -> ctx.response().setStatusCode(503).end());
     HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
@@ -76,9 +79,34 @@ class RequestMetricsTest {
     assertThat(registry.find(REQUESTS).tag(MetricNames.TAG_METHOD, "BREW").counter()).isNull();
   }
 
+  @Test
+  void rejectedRequestsKeepTheirRoute() throws Exception {
+    assertThat(call("POST", "/items", "x".repeat(100))).isEqualTo(413);
+    assertThat(call("DELETE", "/items/7")).isEqualTo(405);
+
+    assertThat(requests("/items", "POST", "413")).isEqualTo(1);
+    assertThat(requests("/items/:id", "DELETE", "405")).isEqualTo(1);
+    assertThat(registry.find(REQUESTS).tag(MetricNames.TAG_ROUTE, RequestMetrics.UNMATCHED).counter()).isNull();
+  }
+
+  @Test
+  void templatesMatchPaths() {
+    assertThat(RequestMetrics.matchesTemplate("/items/:id", "/items/7")).isTrue();
+    assertThat(RequestMetrics.matchesTemplate("/items/:id", "/items/")).isFalse();
+    assertThat(RequestMetrics.matchesTemplate("/items/:id", "/items/7/parts")).isFalse();
+    assertThat(RequestMetrics.matchesTemplate("/items", "/items")).isTrue();
+    assertThat(RequestMetrics.matchesTemplate("/items", "/itemsx")).isFalse();
+    assertThat(RequestMetrics.matchesTemplate("/admin/*", "/admin/partition/us-east")).isTrue();
+    assertThat(RequestMetrics.matchesTemplate("/admin/*", "/api/increment")).isFalse();
+  }
+
   private int call(String method, String path) throws Exception {
+    return call(method, path, "");
+  }
+
+  private int call(String method, String path, String body) throws Exception {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .method(method, HttpRequest.BodyPublishers.noBody())
+        .method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .build();
     int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     // The end handler that records runs after the response is written; wait for it.
@@ -97,7 +125,8 @@ class RequestMetricsTest {
   private long requests(String route, String method, String status) {
     Counter counter = registry.find(REQUESTS).tag(MetricNames.TAG_ROUTE, route).tag(MetricNames.TAG_METHOD, method)
         .tag(MetricNames.TAG_STATUS, status).counter();
-    assertThat(counter).as("counter of %s %s %s", method, route, status).isNotNull();
+    assertThat(counter).as("counter of %s %s %s among %s", method, route, status,
+        registry.find(REQUESTS).counters().stream().map(found -> found.getId().getTags()).toList()).isNotNull();
     return (long) counter.count();
   }
 
