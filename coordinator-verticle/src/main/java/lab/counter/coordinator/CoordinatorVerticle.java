@@ -85,7 +85,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
           view = new GlobalView(vertx, regions, directory, partitions, wanLatency, requestTimeoutMillis, Metrics.registry());
           return vertx.eventBus().<JsonObject>consumer(Addresses.COORDINATOR_API, this::onApi).completion();
         })
-        .compose(registered -> HttpSupport.createServer(vertx, router()).listen(self.httpPort(), host))
+        .compose(registered -> HttpSupport.createServer(vertx, router(), maxBodyBytes).listen(self.httpPort(), host))
         .andThen(listening -> {
           server = listening.result();
           LOG.info("Coordinator serves HTTP on {}:{} for regions {}", host, self.httpPort(), regions);

@@ -86,7 +86,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
           regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis, Metrics.registry());
           comparison = new ConsistencyComparison(vertx, regionRouter, wanLatency, strongTimeoutMillis);
-          return HttpSupport.createServer(vertx, router()).listen(self.httpPort(), host);
+          return HttpSupport.createServer(vertx, router(), maxBodyBytes).listen(self.httpPort(), host);
         })
         .andThen(listening -> {
           server = listening.result();

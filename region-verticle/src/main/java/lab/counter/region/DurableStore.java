@@ -306,8 +306,8 @@ final class DurableStore implements AutoCloseable, StrongReplica.Journal {
     } else {
       batchWaiters.forEach(Promise::complete);
     }
-    // In SYNC mode callers wait, so what piled up meanwhile goes at once, as it does for a drain.
-    // Otherwise the BATCHED timer alone writes: chaining here would force the disk back to back.
+    // In SYNC mode callers wait, so the changes that arrived meanwhile are written at once, as they
+    // are for a drain. Otherwise only the BATCHED timer starts a write, so the disk is not forced back to back.
     if (mode == Mode.SYNC || !waiters.isEmpty()) {
       flush();
       if (!flushing) {

@@ -88,7 +88,7 @@ final class RegionNode {
     long now = System.currentTimeMillis();
     JsonObject stored = key == null ? null : IdempotencyKeys.stored(name, amount, result, now);
     Future<Void> written = durable.persist(name, updated, key, stored);
-    // Without DURABILITY=sync the write has already succeeded: skip the two futures of the chain.
+    // Without DURABILITY=sync the write has already succeeded, so the reply skips the recover and map steps.
     Future<JsonObject> outcome = written.succeeded() ? Future.succeededFuture(result) : written
         .recover(failure -> Future.failedFuture(new ApiError(500, "not durable",
             "the increment could not be written to disk and is not acknowledged: " + failure.getMessage())))

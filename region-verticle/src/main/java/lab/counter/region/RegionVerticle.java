@@ -125,7 +125,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
               recoveredStrongValues, recoveredStrongDecided);
           return registerConsumers();
         })
-        .compose(registered -> HttpSupport.createServer(vertx, router()).listen(self.httpPort(), host))
+        .compose(registered -> HttpSupport.createServer(vertx, router(), maxBodyBytes).listen(self.httpPort(), host))
         .andThen(listening -> {
           server = listening.result();
           LOG.info("Node {} of region {} serves HTTP on {}:{}", self.nodeId(), self.region(), host, self.httpPort());

@@ -126,10 +126,9 @@ class DurableStoreTest {
     }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     store.close();
 
-    DurableStore reopened = open(vertx, context, DurableStore.Mode.BATCHED);
-    assertThat(reopened.loadCounters()).containsEntry("views", views);
-    assertThat(reopened.loadCounters()).containsEntry("clicks", clicks);
-    reopened.close();
+    Map<String, GCounter> reopened = countersAfterReopen(vertx, context, DurableStore.Mode.BATCHED);
+    assertThat(reopened).containsEntry("views", views);
+    assertThat(reopened).containsEntry("clicks", clicks);
   }
 
   @Test
@@ -146,9 +145,7 @@ class DurableStoreTest {
     }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     store.close();
 
-    DurableStore reopened = open(vertx, context, DurableStore.Mode.BATCHED);
-    assertThat(reopened.loadCounters()).containsEntry("views", views);
-    reopened.close();
+    assertThat(countersAfterReopen(vertx, context, DurableStore.Mode.BATCHED)).containsEntry("views", views);
   }
 
   @Test
@@ -177,6 +174,16 @@ class DurableStoreTest {
 
   private DurableStore open(Vertx vertx, Context context, DurableStore.Mode mode) {
     return DurableStore.open(mode, context, folder, "us-east-1");
+  }
+
+  /** Reopens the store file, reads its counters and closes it again. */
+  private Map<String, GCounter> countersAfterReopen(Vertx vertx, Context context, DurableStore.Mode mode) {
+    DurableStore reopened = open(vertx, context, mode);
+    try {
+      return reopened.loadCounters();
+    } finally {
+      reopened.close();
+    }
   }
 
   private static <T> Future<T> onContext(Context context, java.util.function.Supplier<Future<T>> action) throws Exception {

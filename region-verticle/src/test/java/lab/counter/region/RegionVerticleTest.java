@@ -320,7 +320,8 @@ class RegionVerticleTest {
             assertThat(response.getBoolean("network_partition")).isFalse();
             healed.flag();
           });
-          // As above, us-west learns of the heal from a published message; until then it still drops.
+          // As with the partition, us-west learns of the heal from a published message, and it drops
+          // messages until then.
           return http.awaitJson(west.port(), "/admin/partition",
               table -> table.getJsonArray("isolated_regions").isEmpty(), PARTITION_APPLIED_TIMEOUT_MS);
         })

@@ -109,7 +109,7 @@ public final class StrongCounterVerticle extends VerticleBase implements Service
           service = new StrongCounterService(vertx, nodeId, directory, isolated, regions, timeoutMillis);
           return vertx.eventBus().consumer(Addresses.STRONG_API, this::onApiMessage).completion();
         })
-        .compose(registered -> HttpSupport.createServer(vertx, router()).listen(httpPort, httpHost))
+        .compose(registered -> HttpSupport.createServer(vertx, router(), maxBodyBytes).listen(httpPort, httpHost))
         .onSuccess(server -> LOG.info("Strong counter {} serves HTTP on {}:{} for regions {} with a {} ms timeout",
             nodeId, httpHost, server.actualPort(), regions, timeoutMillis));
   }

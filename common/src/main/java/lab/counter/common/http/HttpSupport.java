@@ -40,8 +40,6 @@ public final class HttpSupport {
   /** Pre-encoded, so each response copies the header bytes instead of encoding them. */
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final int MAX_REQUEST_LINE_BYTES = 64 * 1024;
-  /** Form decoding limit, as the default body limit, so a form-typed JSON body up to it reaches the JSON parser. */
-  private static final int MAX_FORM_BYTES = 64 * 1024;
   private static final String BEARER_PREFIX = "Bearer ";
 
   private HttpSupport() {}
@@ -94,23 +92,25 @@ public final class HttpSupport {
    * Returns the HTTP server options every service uses. The request line may be 64 KiB long, so an
    * over-long counter name in a path reaches the router and gets a JSON 400 instead of the
    * server's bare 414. A JSON body sent with curl's default form content type is also decoded as a
-   * form, whose default limits (1 KiB buffered, 256 fields) would fail it before the JSON is read.
+   * form. Vert.x's default form limits (1 KiB buffered, 256 fields) would fail it before the JSON
+   * is read, so the form limits equal the body limit.
    */
-  public static HttpServerOptions serverOptions() {
+  public static HttpServerOptions serverOptions(long maxBodyBytes) {
+    int formLimit = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE);
     return new HttpServerOptions()
         .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
-        .setMaxFormAttributeSize(MAX_FORM_BYTES)
-        .setMaxFormBufferedBytes(MAX_FORM_BYTES)
-        .setMaxFormFields(MAX_FORM_BYTES);
+        .setMaxFormAttributeSize(formLimit)
+        .setMaxFormBufferedBytes(formLimit)
+        .setMaxFormFields(formLimit);
   }
 
   /**
-   * Creates an HTTP server with {@link #serverOptions()} that responds to requests the HTTP decoder
+   * Creates an HTTP server with {@link #serverOptions} that responds to requests the HTTP decoder
    * rejects (a request line or headers too long, a malformed header) with a JSON error, like every
    * other error, instead of an empty body.
    */
-  public static HttpServer createServer(io.vertx.core.Vertx vertx, Router router) {
-    return vertx.createHttpServer(serverOptions()).requestHandler(router).invalidRequestHandler(HttpSupport::invalidRequest);
+  public static HttpServer createServer(io.vertx.core.Vertx vertx, Router router, long maxBodyBytes) {
+    return vertx.createHttpServer(serverOptions(maxBodyBytes)).requestHandler(router).invalidRequestHandler(HttpSupport::invalidRequest);
   }
 
   private static void invalidRequest(HttpServerRequest request) {

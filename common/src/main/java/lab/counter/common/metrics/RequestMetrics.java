@@ -27,7 +27,7 @@ public final class RequestMetrics {
   /** Method tag of methods outside the standard set, so a client cannot invent new series. */
   static final String OTHER_METHOD = "OTHER";
 
-  /** Highest status code with a counter slot of its own; Vert.x accepts codes up to 999. */
+  /** Highest status code with a counter slot of its own. HTTP status codes have three digits, so higher ones share it. */
   private static final int MAX_STATUS = 999;
   private static final Set<HttpMethod> STANDARD_METHODS = Set.copyOf(HttpMethod.values());
 
@@ -35,7 +35,7 @@ public final class RequestMetrics {
   private final MeterRegistry registry;
   private final String requestsName;
   private final String durationName;
-  /** Meters by route template, then by method name; looked up without building a key per request. */
+  /** Meters by route template, then by method name, found without building a key per request. */
   private final Map<String, Map<String, RouteMeters>> meters = new ConcurrentHashMap<>();
 
   private RequestMetrics(Router router, MeterRegistry registry, String requestsName, String durationName) {

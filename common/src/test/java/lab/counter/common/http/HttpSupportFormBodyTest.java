@@ -29,25 +29,31 @@ class HttpSupportFormBodyTest {
   private int port;
 
   @BeforeEach
-  void startServer() throws Exception {
+  void startVertx() {
     vertx = Vertx.vertx();
-    Router router = HttpSupport.createRouter(vertx, BODY_LIMIT, "test");
+  }
+
+  /** Starts a server whose {@code POST /echo} returns the body's counter name, with {@code bodyLimit}. */
+  private void startServer(long bodyLimit) throws Exception {
+    Router router = HttpSupport.createRouter(vertx, bodyLimit, "test");
     router.post("/echo").handler(ctx -> {
       JsonObject body = HttpSupport.jsonBody(ctx);
       HttpSupport.ok(ctx, new JsonObject().put("counter", RequestFields.counterName(body)));
     });
-    HttpServer server = HttpSupport.createServer(vertx, router).listen(0, "127.0.0.1")
+    HttpServer server = HttpSupport.createServer(vertx, router, bodyLimit).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     port = server.actualPort();
   }
 
   @AfterEach
-  void stopServer() throws Exception {
+  void stopVertx() throws Exception {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test
   void smallFormTypedJsonIsRead() throws Exception {
+    startServer(BODY_LIMIT);
+
     HttpResponse<String> response = post(FORM, "{\"counter_name\":\"views\"}");
 
     assertThat(response.statusCode()).isEqualTo(200);
@@ -56,6 +62,8 @@ class HttpSupportFormBodyTest {
 
   @Test
   void largeFormTypedJsonReachesValidation() throws Exception {
+    startServer(BODY_LIMIT);
+
     HttpResponse<String> response = post(FORM, "{\"counter_name\":\"" + "v".repeat(3000) + "\"}");
 
     assertThat(response.statusCode()).isEqualTo(400);
@@ -64,6 +72,8 @@ class HttpSupportFormBodyTest {
 
   @Test
   void manyFormFieldsReachTheJsonParser() throws Exception {
+    startServer(BODY_LIMIT);
+
     HttpResponse<String> response = post(FORM, "a=1&".repeat(2000));
 
     assertThat(response.statusCode()).isEqualTo(400);
@@ -71,11 +81,23 @@ class HttpSupportFormBodyTest {
   }
 
   @Test
-  void formTypedBodyOverTheLimitGets413() throws Exception {
+  void formBodyOverLimitGets413() throws Exception {
+    startServer(BODY_LIMIT);
+
     HttpResponse<String> response = post(FORM, "{\"counter_name\":\"" + "v".repeat(70_000) + "\"}");
 
     assertThat(response.statusCode()).isEqualTo(413);
     assertThat(new JsonObject(response.body()).getString("error")).isEqualTo("body too large");
+  }
+
+  @Test
+  void formLimitFollowsRaisedBodyLimit() throws Exception {
+    startServer(4 * BODY_LIMIT);
+
+    HttpResponse<String> response = post(FORM, "{\"counter_name\":\"" + "v".repeat(100_000) + "\"}");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(response.body()).getString("error")).isEqualTo("invalid counter_name");
   }
 
   private HttpResponse<String> post(String contentType, String body) throws Exception {

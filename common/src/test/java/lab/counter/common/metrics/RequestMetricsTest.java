@@ -68,7 +68,7 @@ class RequestMetricsTest {
   }
 
   @Test
-  void unmatchedPathsAndInventedMethodsShareOneSeries() throws Exception {
+  void unknownPathsAndMethodsPooled() throws Exception {
     assertThat(call("GET", "/no/such/path")).isEqualTo(404);
     assertThat(call("GET", "/another/missing/path")).isEqualTo(404);
     int invented = call("BREW", "/items/1");
@@ -109,7 +109,7 @@ class RequestMetricsTest {
         .method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .build();
     int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-    // The end handler that records runs after the response is written; wait for it.
+    // The end handler records after the response is written, so wait for it.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (recorded() < calls + 1 && System.nanoTime() < deadline) {
       Thread.sleep(5);
