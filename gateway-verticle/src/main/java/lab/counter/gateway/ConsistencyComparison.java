@@ -12,6 +12,7 @@ import lab.counter.common.http.ApiError;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
 
 /**
  * The {@code /api/compare} experiment: {@code iterations} sequential eventual writes (one region,
@@ -39,7 +40,8 @@ final class ConsistencyComparison {
   /** Runs both series one after the other and returns the lab's comparison shape. */
   Future<JsonObject> run(String counterName, int iterations, BooleanSupplier cancelled) {
     JsonObject write = new JsonObject().put("counter_name", counterName).put("amount", 1);
-    Supplier<Future<?>> eventual = () -> router.send(router.candidates(RegionRouter.ROUND_ROBIN, null, null), Actions.INCREMENT, write, null);
+    IncrementBatch.Increment increment = new IncrementBatch.Increment(counterName, 1, null);
+    Supplier<Future<?>> eventual = () -> router.send(RegionRouter.ROUND_ROBIN, router.candidates(RegionRouter.ROUND_ROBIN, null, null), increment);
     DeliveryOptions strongOptions = new DeliveryOptions()
         .setSendTimeout(strongTimeoutMillis + 1000)
         .addHeader(Headers.ACTION, Actions.INCREMENT);

@@ -24,6 +24,7 @@ import lab.counter.common.metrics.Metrics;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,17 +122,11 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
   private void increment(RoutingContext ctx) {
     long startedAt = System.nanoTime();
     JsonObject body = HttpSupport.jsonBody(ctx);
-    JsonObject write = new JsonObject()
-        .put("counter_name", RequestFields.counterName(body))
-        .put("amount", RequestFields.positiveLong(body, "amount", 1));
+    String name = RequestFields.counterName(body);
+    long amount = RequestFields.positiveLong(body, "amount", 1);
     String region = RequestFields.optionalString(body, "region");
-    String key = ctx.request().getHeader(IDEMPOTENCY_HEADER);
-    if (key == null && body.getValue("idempotency_key") instanceof String field) {
-      key = field;
-    }
-    if (body.containsKey("idempotency_key")) {
-      write.put("idempotency_key", body.getValue("idempotency_key"));
-    }
+    // Checked here as the region would, since the key decides where the increment goes.
+    String key = RequestFields.idempotencyKey(ctx.request().getHeader(IDEMPOTENCY_HEADER), body);
     String requestedRouting = routingOf(body, region);
     String home = key == null ? null : regionRouter.homeOf(key);
     if (home != null && region != null && !region.equals(home)) {
@@ -142,7 +137,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     String routing = key != null ? RegionRouter.KEY_HASH : requestedRouting;
 
     List<String> candidates = regionRouter.candidates(routing, region, key);
-    HttpSupport.respond(ctx, regionRouter.send(candidates, Actions.INCREMENT, write, key)
+    HttpSupport.respond(ctx, regionRouter.send(routing, candidates, new IncrementBatch.Increment(name, amount, key))
         .map(reply -> reply
             .put("routing", routing)
             .put("latency_ms", (System.nanoTime() - startedAt) / 10_000 / 100.0)));

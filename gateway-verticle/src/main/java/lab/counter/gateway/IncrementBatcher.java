@@ -6,10 +6,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,14 +17,16 @@ import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
+import lab.counter.common.protocol.IncrementBatchCodec;
 
 /**
- * Sends the increments bound for one region's event-bus address. While fewer than
- * {@link #MAX_IN_FLIGHT} messages await a reply, an increment goes out at once in a message of its
- * own, exactly as without batching. Increments that arrive while that many are in flight queue up,
- * and the next message carries all of them as one {@link Actions#INCREMENT_BATCH}. Under load this
- * replaces a cluster message, a reply and their encoding per increment with one per batch; at low
- * load it adds no delay.
+ * Sends the increments bound for one region's event-bus address as {@link Actions#INCREMENT_BATCH}
+ * messages in the binary form of {@link IncrementBatchCodec}, when the gateway's {@link BatchGate}
+ * gives this region its turn. An increment that finds the gate free goes out at once, alone in its
+ * batch. Increments that arrive while the gate is held queue up, and the next message carries all
+ * of them. Under load this replaces a cluster message, a reply and their encoding per increment
+ * with one per batch; at low load it adds no delay.
  *
  * <p>Each increment completes with the reply it would have got alone: its result, its own failure
  * from the region (such as 400 or 503), or the failure of the whole message (a timeout or no
@@ -35,28 +35,37 @@ import lab.counter.common.protocol.Headers;
  */
 final class IncrementBatcher {
 
-  /**
-   * Messages to the region that may await a reply at the same time. With one instead of two, the
-   * gateway served about 12,000 instead of 8,000 increments/s on 2 cores (see docs/benchmarks.md).
-   */
-  static final int MAX_IN_FLIGHT = 1;
   /** Maximum number of increments in one batch message; the region accepts up to 1,000. */
   static final int MAX_BATCH_SIZE = 256;
 
   private final Vertx vertx;
   private final String address;
-  private final long timeoutMillis;
+  private final BatchGate gate;
+  private final Runnable onRotatingSent;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean enqueued;
   private int inFlight;
+  private final DeliveryOptions options;
   private final Counter batchesSent;
   private final Counter incrementsBatched;
 
-  private record Pending(JsonObject request, String key, Promise<JsonObject> reply) {}
+  private record Pending(IncrementBatch.Increment increment, boolean rotating, Promise<JsonObject> reply) {}
 
-  IncrementBatcher(Vertx vertx, String region, long timeoutMillis, MeterRegistry registry) {
+  /**
+   * Creates the batcher of {@code region}, which sends when {@code gate} gives it its turn and runs
+   * {@code onRotatingSent} after sending a message that carries a round-robin increment.
+   */
+  IncrementBatcher(Vertx vertx, String region, long timeoutMillis, MeterRegistry registry, BatchGate gate,
+      Runnable onRotatingSent) {
     this.vertx = vertx;
     this.address = Addresses.regionApi(region);
-    this.timeoutMillis = timeoutMillis;
+    this.gate = gate;
+    this.onRotatingSent = onRotatingSent;
+    IncrementBatchCodec.register(vertx.eventBus());
+    this.options = new DeliveryOptions()
+        .setSendTimeout(timeoutMillis)
+        .setCodecName(IncrementBatchCodec.NAME)
+        .addHeader(Headers.ACTION, Actions.INCREMENT_BATCH);
     this.batchesSent = Counter.builder(MetricNames.GATEWAY_INCREMENT_BATCHES)
         .description("Batch messages of several increments sent to a region")
         .tag(MetricNames.TAG_TARGET_REGION, region)
@@ -68,14 +77,15 @@ final class IncrementBatcher {
   }
 
   /**
-   * Sends one increment request (the body of an {@link Actions#INCREMENT} message) with its
-   * idempotency key or null, and returns the region's reply body.
+   * Sends one increment and returns the region's reply, the JSON object the increment would have
+   * got alone. {@code rotating} marks an increment that round-robin routing sent here.
    */
-  Future<JsonObject> send(JsonObject request, String key) {
-    Pending pending = new Pending(request, key, Promise.promise());
+  Future<JsonObject> send(IncrementBatch.Increment increment, boolean rotating) {
+    Pending pending = new Pending(increment, rotating, Promise.promise());
     queue.add(pending);
-    if (inFlight < MAX_IN_FLIGHT) {
-      sendQueued();
+    if (!enqueued) {
+      enqueued = true;
+      gate.enqueue(this);
     }
     return pending.reply().future();
   }
@@ -89,71 +99,61 @@ final class IncrementBatcher {
         .put("in_flight", inFlight);
   }
 
-  private void sendQueued() {
+  /**
+   * Sends the queued increments, up to {@link #MAX_BATCH_SIZE}, as one message; called by the gate
+   * when this batcher's turn comes. Returns the message's outcome.
+   */
+  Future<?> sendWaiting() {
+    enqueued = false;
     inFlight++;
-    Future<?> sent;
-    if (queue.size() == 1) {
-      Pending single = queue.poll();
-      sent = sendOne(single);
-    } else {
-      List<Pending> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH_SIZE));
-      while (!queue.isEmpty() && batch.size() < MAX_BATCH_SIZE) {
-        batch.add(queue.poll());
-      }
-      sent = sendBatch(batch);
+    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH_SIZE));
+    List<IncrementBatch.Increment> increments = new ArrayList<>(Math.min(queue.size(), MAX_BATCH_SIZE));
+    boolean rotating = false;
+    while (!queue.isEmpty() && batch.size() < MAX_BATCH_SIZE) {
+      Pending pending = queue.poll();
+      rotating |= pending.rotating();
+      batch.add(pending);
+      increments.add(pending.increment());
     }
-    sent.onComplete(done -> {
-      inFlight--;
-      if (!queue.isEmpty() && inFlight < MAX_IN_FLIGHT) {
-        sendQueued();
-      }
-    });
-  }
-
-  private Future<?> sendOne(Pending pending) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, Actions.INCREMENT);
-    if (pending.key() != null) {
-      options.addHeader(Headers.IDEMPOTENCY_KEY, pending.key());
+    if (batch.size() > 1) {
+      batchesSent.increment();
+      incrementsBatched.increment(batch.size());
     }
-    return vertx.eventBus().<JsonObject>request(address, pending.request(), options)
-        .map(Message::body)
-        .onComplete(pending.reply());
-  }
-
-  private Future<?> sendBatch(List<Pending> batch) {
-    JsonArray increments = new JsonArray(new ArrayList<>(batch.size()));
-    for (Pending pending : batch) {
-      JsonObject increment = new JsonObject().put("request", pending.request());
-      if (pending.key() != null) {
-        increment.put("key", pending.key());
-      }
-      increments.add(increment);
-    }
-    batchesSent.increment();
-    incrementsBatched.increment(batch.size());
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, Actions.INCREMENT_BATCH);
-    return vertx.eventBus().<JsonObject>request(address, new JsonObject().put("increments", increments), options)
+    Future<?> sent = vertx.eventBus().<IncrementBatch>request(address, new IncrementBatch.Request(increments), options)
         .onSuccess(reply -> settle(batch, reply.body()))
         .onFailure(failure -> batch.forEach(pending -> pending.reply().fail(failure)));
+    if (rotating) {
+      onRotatingSent.run();
+    }
+    if (!queue.isEmpty()) {
+      enqueued = true;
+      gate.enqueue(this);
+    }
+    return sent.andThen(done -> inFlight--);
   }
 
   /** Completes each increment of {@code batch} with its result in {@code reply}, in order. */
-  private static void settle(List<Pending> batch, JsonObject reply) {
-    JsonArray results = reply == null ? null : reply.getJsonArray("results");
-    if (results == null || results.size() != batch.size()) {
+  private static void settle(List<Pending> batch, IncrementBatch body) {
+    if (!(body instanceof IncrementBatch.Reply reply) || reply.results().size() != batch.size()) {
       // The region applied an unknown part of the batch, so no increment may be retried elsewhere.
+      String received = body instanceof IncrementBatch.Reply reply ? reply.results().size() + " results"
+          : body instanceof IncrementBatch.Malformed malformed ? "bytes that are no batch reply: " + malformed.reason()
+          : "a body that is no batch reply";
       ApiError error = new ApiError(500, "invalid batch reply",
-          "the region answered a batch of " + batch.size() + " increments with " + (results == null ? "no" : results.size()) + " results");
+          "the region answered a batch of " + batch.size() + " increments with " + received);
       batch.forEach(pending -> pending.reply().fail(error));
       return;
     }
     for (int i = 0; i < batch.size(); i++) {
-      JsonObject result = results.getJsonObject(i);
-      JsonObject failure = result.getJsonObject("failure");
-      if (failure == null) {
-        batch.get(i).reply().complete(result.getJsonObject("ok"));
+      Pending pending = batch.get(i);
+      IncrementBatch.Result result = reply.results().get(i);
+      if (result instanceof IncrementBatch.Applied applied) {
+        pending.reply().complete(applied.toJson(pending.increment().counterName(), reply.region(), reply.nodeId()));
+      } else if (result instanceof IncrementBatch.OtherReply other) {
+        pending.reply().complete(other.reply());
       } else {
-        batch.get(i).reply().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, failure.getInteger("code"), failure.getString("message")));
+        IncrementBatch.Failed failed = (IncrementBatch.Failed) result;
+        pending.reply().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, failed.code(), failed.message()));
       }
     }
   }

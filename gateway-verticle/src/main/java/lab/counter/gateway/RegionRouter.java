@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
@@ -18,9 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import lab.counter.common.cluster.NodeDirectory;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.metrics.MetricNames;
-import lab.counter.common.protocol.Actions;
-import lab.counter.common.protocol.Addresses;
-import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
 
 /**
  * Chooses the region an increment goes to and fails over to the next one.
@@ -53,6 +49,8 @@ final class RegionRouter {
   private final Counter failovers;
   private final Map<String, Counter> routedCounters = new HashMap<>();
   private final Map<String, IncrementBatcher> batchers = new HashMap<>();
+  private final BatchGate gate;
+  /** Index of the region where round-robin increments start; it moves on with each message that carries one. */
   private int nextIndex;
 
   RegionRouter(Vertx vertx, List<String> regions, NodeDirectory directory, long timeoutMillis, MeterRegistry registry) {
@@ -61,6 +59,7 @@ final class RegionRouter {
     this.directory = directory;
     this.timeoutMillis = timeoutMillis;
     this.registry = registry;
+    this.gate = new BatchGate(vertx);
     this.failovers = Counter.builder(MetricNames.GATEWAY_FAILOVERS)
         .description("Regions skipped because they were down, unregistered or starting")
         .register(registry);
@@ -75,14 +74,15 @@ final class RegionRouter {
   }
 
   private IncrementBatcher batcher(String region) {
-    return batchers.computeIfAbsent(region, name -> new IncrementBatcher(vertx, name, timeoutMillis, registry));
+    return batchers.computeIfAbsent(region, name -> new IncrementBatcher(vertx, name, timeoutMillis, registry, gate,
+        () -> nextIndex++));
   }
 
-  /** Returns, per region, how many increments went out in batch messages. */
+  /** Returns, per region, how many increments went out in batch messages, and the gate's state. */
   JsonObject batchingStatus() {
     JsonObject status = new JsonObject();
     batchers.forEach((region, batcher) -> status.put(region, batcher.status()));
-    return status;
+    return status.put("gate", new JsonObject().put("in_flight", gate.active()).put("regions_waiting", gate.waiting()));
   }
 
   /** Returns the configured regions. */
@@ -92,7 +92,10 @@ final class RegionRouter {
 
   /**
    * Returns the regions to try, in order: the named region alone, or every region starting from
-   * the next in round-robin order or from a random one.
+   * the next in round-robin order or from a random one. Round-robin moves on to the next region
+   * when a message carrying round-robin increments is sent, not with each increment: increments
+   * that arrive together then share one message to one region, and the next message goes to the
+   * next region. One client sending one increment at a time still meets a new region each time.
    */
   List<String> candidates(String routing, String region, String key) {
     if (region != null) {
@@ -105,7 +108,7 @@ final class RegionRouter {
     if (RANDOM.equals(routing)) {
       start = ThreadLocalRandom.current().nextInt(regions.size());
     } else {
-      start = Math.floorMod(nextIndex++, regions.size());
+      start = Math.floorMod(nextIndex, regions.size());
     }
     List<String> order = new ArrayList<>(regions.size());
     for (int i = 0; i < regions.size(); i++) {
@@ -119,12 +122,15 @@ final class RegionRouter {
     return regions.get(Math.floorMod(key.hashCode(), regions.size()));
   }
 
-  /** Sends {@code request} to the first candidate that accepts it; the reply names the skipped regions. */
-  Future<JsonObject> send(List<String> candidates, String action, JsonObject request, String idempotencyKey) {
-    return attempt(candidates, 0, action, request, idempotencyKey, new JsonArray());
+  /**
+   * Sends {@code increment} to the first candidate that accepts it; the reply names the skipped
+   * regions. {@code routing} is the policy that chose the candidates.
+   */
+  Future<JsonObject> send(String routing, List<String> candidates, IncrementBatch.Increment increment) {
+    return attempt(ROUND_ROBIN.equals(routing), candidates, 0, increment, new JsonArray());
   }
 
-  private Future<JsonObject> attempt(List<String> candidates, int index, String action, JsonObject request, String key,
+  private Future<JsonObject> attempt(boolean rotating, List<String> candidates, int index, IncrementBatch.Increment increment,
       JsonArray skipped) {
     if (index == candidates.size()) {
       String unavailable = candidates.size() == 1 ? "region " + candidates.get(0) + " was" : "every region was";
@@ -133,36 +139,25 @@ final class RegionRouter {
     }
     String region = candidates.get(index);
     boolean lastChance = index == candidates.size() - 1;
-    if (!lastChance && directory.liveRegionNodes(region).isEmpty()) {
+    if (!lastChance && !directory.hasLiveRegionNode(region)) {
       skipped.add(new JsonObject().put("region", region).put("reason", "no live node"));
       failovers.increment();
-      return attempt(candidates, index + 1, action, request, key, skipped);
+      return attempt(rotating, candidates, index + 1, increment, skipped);
     }
-    return sendTo(region, action, request, key)
-        .map(reply -> {
-          routed(region);
-          return reply.put("failed_over", skipped);
-        })
-        .recover(failure -> {
-          if (!safeToRetry(failure)) {
-            return Future.failedFuture(failure);
-          }
-          skipped.add(new JsonObject().put("region", region).put("reason", ApiError.from(failure).detail()));
-          failovers.increment();
-          return attempt(candidates, index + 1, action, request, key, skipped);
-        });
-  }
-
-  /** Sends one request to a region; increments go through the region's batcher. */
-  private Future<JsonObject> sendTo(String region, String action, JsonObject request, String key) {
-    if (Actions.INCREMENT.equals(action)) {
-      return batcher(region).send(request, key);
-    }
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
-    if (key != null) {
-      options.addHeader(Headers.IDEMPOTENCY_KEY, key);
-    }
-    return vertx.eventBus().<JsonObject>request(Addresses.regionApi(region), request, options).map(Message::body);
+    // One transform rather than a map and a recover: each step costs a future per increment.
+    return batcher(region).send(increment, rotating).transform(outcome -> {
+      if (outcome.succeeded()) {
+        routed(region);
+        return Future.succeededFuture(outcome.result().put("failed_over", skipped));
+      }
+      Throwable failure = outcome.cause();
+      if (!safeToRetry(failure)) {
+        return Future.failedFuture(failure);
+      }
+      skipped.add(new JsonObject().put("region", region).put("reason", ApiError.from(failure).detail()));
+      failovers.increment();
+      return attempt(rotating, candidates, index + 1, increment, skipped);
+    });
   }
 
   /** Returns whether the failure proves the request was not applied. */

@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -19,37 +18,53 @@ import lab.counter.common.http.ApiError;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
+import lab.counter.common.protocol.IncrementBatchCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link IncrementBatcher} against a stand-in region on a local event bus, which replies after a
- * delay so that increments queue up behind the messages in flight. An increment whose counter is
- * named {@code fail} gets a 400 from the stand-in, as an invalid one would from a region.
+ * {@link IncrementBatcher} and {@link BatchGate} against stand-in regions on a local event bus,
+ * which reply after a delay so that increments queue up behind the message in flight. The
+ * stand-in answers each increment with its amount as both counts, so a reply shows which increment
+ * it belongs to; counter {@code fail} gets a 400, as an invalid one would from a region, and
+ * counter {@code odd} gets a reply of another shape.
  */
-@DisplayName("IncrementBatcher")
+@DisplayName("IncrementBatcher and BatchGate")
 class IncrementBatcherTest {
 
-  private static final String REGION = "us-east";
+  private static final String EAST = "us-east";
+  private static final String WEST = "us-west";
   private static final long REPLY_DELAY_MS = 100;
+  /** A reply delay below {@link BatchGate#STALL_MILLIS}, so that the reply, not the stall timer, releases the gate. */
+  private static final long QUICK_REPLY_DELAY_MS = 5;
   private static final long TIMEOUT_MS = 1000;
 
   private Vertx vertx;
-  private final List<Message<JsonObject>> received = new CopyOnWriteArrayList<>();
-  private volatile boolean answerBatches = true;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  /** Regions whose stand-in never answers. */
+  private final List<String> silent = new CopyOnWriteArrayList<>();
+  private volatile boolean shortReplies;
+  private volatile long replyDelayMs = REPLY_DELAY_MS;
+  private final List<Long> repliedAtNanos = new CopyOnWriteArrayList<>();
+
+  private record Received(String region, String action, List<IncrementBatch.Increment> increments, long atMillis, long atNanos) {}
 
   @BeforeEach
-  void startStandIn() throws Exception {
+  void startStandIns() throws Exception {
     vertx = Vertx.vertx();
-    vertx.eventBus().<JsonObject>consumer(Addresses.regionApi(REGION), message -> {
-      received.add(message);
-      if (Actions.INCREMENT_BATCH.equals(message.headers().get(Headers.ACTION)) && !answerBatches) {
-        return;
-      }
-      vertx.setTimer(REPLY_DELAY_MS, timer -> answer(message));
-    }).completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    for (String region : List.of(EAST, WEST)) {
+      vertx.eventBus().<IncrementBatch>consumer(Addresses.regionApi(region), message -> {
+        IncrementBatch.Request request = (IncrementBatch.Request) message.body();
+        received.add(new Received(region, message.headers().get(Headers.ACTION), request.increments(), System.currentTimeMillis(),
+            System.nanoTime()));
+        if (!silent.contains(region)) {
+          vertx.setTimer(replyDelayMs, timer -> answer(region, message, request));
+        }
+      }).completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @AfterEach
@@ -58,110 +73,145 @@ class IncrementBatcherTest {
   }
 
   @Test
-  @DisplayName("increments queued behind the in-flight ones go in one batch")
+  @DisplayName("increments queued behind the message in flight go in one batch, each with its own result")
   void queuedIncrementsBatched() throws Exception {
-    List<Future<JsonObject>> replies = sendAll(10, 4);
+    List<Future<JsonObject>> replies = sendAll(EAST, 10);
 
     for (int i = 0; i < 10; i++) {
       Future<JsonObject> reply = replies.get(i);
       if (i == 4) {
         assertThat(reply.failed()).as("increment " + i).isTrue();
         assertThat(ApiError.from(reply.cause()).status()).isEqualTo(400);
+      } else if (i == 5) {
+        assertThat(reply.result().getString("shape")).as("a reply of another shape, passed on").isEqualTo("other");
       } else {
         assertThat(reply.succeeded()).as("increment " + i + ": " + reply.cause()).isTrue();
-        assertThat(reply.result().getString("echo")).isEqualTo("c" + i);
-        assertThat(reply.result().getString("key")).isEqualTo("k" + i);
+        assertThat(reply.result()).isEqualTo(new JsonObject()
+            .put("counter", "c" + i).put("region", EAST).put("node_id", EAST + "-1")
+            .put("local_count", (long) i + 1).put("total_count", (long) i + 1));
       }
     }
-    int singles = IncrementBatcher.MAX_IN_FLIGHT;
-    List<String> expected = new ArrayList<>(Collections.nCopies(singles, Actions.INCREMENT));
-    expected.add(Actions.INCREMENT_BATCH);
-    assertThat(actions()).containsExactlyElementsOf(expected);
-    assertThat(received.get(singles).body().getJsonArray("increments")).hasSize(10 - singles);
+    assertThat(received).extracting(Received::action).containsOnly(Actions.INCREMENT_BATCH);
+    assertThat(received).extracting(message -> message.increments().size())
+        .as("the first goes at once, the rest wait for it").containsExactly(BatchGate.MAX_ACTIVE, 10 - BatchGate.MAX_ACTIVE);
+    assertThat(received.get(1).increments().get(0)).isEqualTo(new IncrementBatch.Increment("c1", 2, "k1"));
   }
 
   @Test
   @DisplayName("one increment at a time goes alone")
   void singleIncrementAlone() throws Exception {
     for (int i = 0; i < 3; i++) {
-      List<Future<JsonObject>> replies = sendAll(1, -1);
-      assertThat(replies.get(0).result().getString("echo")).isEqualTo("c0");
+      assertThat(sendAll(EAST, 1).get(0).result().getString("counter")).isEqualTo("c0");
     }
 
-    assertThat(actions()).containsExactly(Actions.INCREMENT, Actions.INCREMENT, Actions.INCREMENT);
+    assertThat(received).extracting(message -> message.increments().size()).containsExactly(1, 1, 1);
   }
 
   @Test
-  @DisplayName("a batch without reply fails each increment with the timeout")
-  void unansweredBatchTimesOut() throws Exception {
-    answerBatches = false;
+  @DisplayName("a region's increments wait while another region's message holds the gate")
+  void gateSharedByRegions() throws Exception {
+    replyDelayMs = QUICK_REPLY_DELAY_MS;
+    List<Future<JsonObject>> replies = new ArrayList<>();
+    onContext(() -> {
+      BatchGate gate = new BatchGate(vertx);
+      IncrementBatcher east = batcher(EAST, gate);
+      IncrementBatcher west = batcher(WEST, gate);
+      replies.add(east.send(new IncrementBatch.Increment("east_a", 1, null), false));
+      replies.add(west.send(new IncrementBatch.Increment("west_a", 1, null), false));
+      replies.add(west.send(new IncrementBatch.Increment("west_b", 1, null), false));
+    });
+    awaitAll(replies);
 
-    List<Future<JsonObject>> replies = sendAll(5, -1);
+    assertThat(received).extracting(Received::region).containsExactly(EAST, WEST);
+    assertThat(received.get(1).increments()).hasSize(2);
+    assertThat(received.get(1).atNanos()).as("us-west's message waits for us-east's reply").isGreaterThan(repliedAtNanos.get(0));
+  }
 
-    int singles = IncrementBatcher.MAX_IN_FLIGHT;
-    for (Future<JsonObject> reply : replies.subList(0, singles)) {
-      assertThat(reply.succeeded()).isTrue();
-    }
-    for (Future<JsonObject> reply : replies.subList(singles, 5)) {
+  @Test
+  @DisplayName("a silent region holds the gate for the stall time only, and its increments time out")
+  void stalledRegionReleasesGate() throws Exception {
+    silent.add(EAST);
+    List<Future<JsonObject>> replies = new ArrayList<>();
+    onContext(() -> {
+      BatchGate gate = new BatchGate(vertx);
+      replies.add(batcher(EAST, gate).send(new IncrementBatch.Increment("east_a", 1, null), false));
+      replies.add(batcher(WEST, gate).send(new IncrementBatch.Increment("west_a", 1, null), false));
+    });
+    awaitAll(replies);
+
+    assertThat(replies.get(1).succeeded()).as("us-west answered").isTrue();
+    long waited = received.get(1).atMillis() - received.get(0).atMillis();
+    assertThat(waited).as("us-west's message waited for the stall time, not the timeout")
+        .isBetween(BatchGate.STALL_MILLIS - 5, TIMEOUT_MS / 2);
+    assertThat(replies.get(0).cause()).isInstanceOf(ReplyException.class);
+    assertThat(((ReplyException) replies.get(0).cause()).failureType()).isEqualTo(ReplyFailure.TIMEOUT);
+  }
+
+  @Test
+  @DisplayName("a reply with too few results fails every increment of the batch with 500")
+  void shortReplyFailsBatch() throws Exception {
+    shortReplies = true;
+
+    List<Future<JsonObject>> replies = sendAll(EAST, 3);
+
+    assertThat(replies.get(0).succeeded()).as("the first increment, alone in its batch, has its one result").isTrue();
+    for (Future<JsonObject> reply : replies.subList(1, 3)) {
       assertThat(reply.failed()).isTrue();
-      assertThat(reply.cause()).isInstanceOf(ReplyException.class);
-      assertThat(((ReplyException) reply.cause()).failureType()).isEqualTo(ReplyFailure.TIMEOUT);
+      assertThat(ApiError.from(reply.cause()).status()).isEqualTo(500);
     }
   }
 
   /**
-   * Sends {@code count} increments at once from the event loop, counter {@code c<i>} with key
-   * {@code k<i>}, the one at {@code failing} (or none) named {@code fail}, and waits for all.
+   * Sends {@code count} increments at once to {@code region} from the event loop: counter
+   * {@code c<i>} with amount i + 1 and key {@code k<i>}, the fifth named {@code fail} and the sixth
+   * {@code odd}; waits for all.
    */
-  private List<Future<JsonObject>> sendAll(int count, int failing) throws Exception {
+  private List<Future<JsonObject>> sendAll(String region, int count) throws Exception {
     List<Future<JsonObject>> replies = new ArrayList<>();
-    IncrementBatcher[] batcher = new IncrementBatcher[1];
-    vertx.runOnContext(ignored -> {
-      batcher[0] = new IncrementBatcher(vertx, REGION, TIMEOUT_MS, new SimpleMeterRegistry());
+    onContext(() -> {
+      IncrementBatcher batcher = batcher(region, new BatchGate(vertx));
       for (int i = 0; i < count; i++) {
-        String name = i == failing ? "fail" : "c" + i;
-        replies.add(batcher[0].send(new JsonObject().put("counter_name", name), "k" + i));
+        String name = i == 4 ? "fail" : i == 5 ? "odd" : "c" + i;
+        replies.add(batcher.send(new IncrementBatch.Increment(name, i + 1, "k" + i), false));
       }
     });
-    long deadline = System.currentTimeMillis() + 5 * TIMEOUT_MS;
-    while (replies.size() < count || !replies.stream().allMatch(Future::isComplete)) {
-      assertThat(System.currentTimeMillis()).as("every increment settled").isLessThan(deadline);
-      Thread.sleep(10);
-    }
+    awaitAll(replies);
     return replies;
   }
 
-  private List<String> actions() {
-    return received.stream().map(message -> message.headers().get(Headers.ACTION)).toList();
+  private IncrementBatcher batcher(String region, BatchGate gate) {
+    return new IncrementBatcher(vertx, region, TIMEOUT_MS, new SimpleMeterRegistry(), gate, () -> {});
   }
 
-  /** Replies as a region would: an echo of the counter name and key, or 400 for counter {@code fail}. */
-  private static void answer(Message<JsonObject> message) {
-    if (Actions.INCREMENT.equals(message.headers().get(Headers.ACTION))) {
-      JsonObject request = message.body();
-      if ("fail".equals(request.getString("counter_name"))) {
-        ApiError error = ApiError.badRequest("invalid counter_name", "stand-in failure");
-        message.fail(error.toReplyCode(), error.toReplyMessage());
-      } else {
-        message.reply(echo(request, message.headers().get(Headers.IDEMPOTENCY_KEY)));
-      }
-      return;
-    }
-    JsonArray results = new JsonArray();
-    for (Object item : message.body().getJsonArray("increments")) {
-      JsonObject increment = (JsonObject) item;
-      JsonObject request = increment.getJsonObject("request");
-      if ("fail".equals(request.getString("counter_name"))) {
-        ApiError error = ApiError.badRequest("invalid counter_name", "stand-in failure");
-        results.add(new JsonObject().put("failure", new JsonObject().put("code", error.toReplyCode()).put("message", error.toReplyMessage())));
-      } else {
-        results.add(new JsonObject().put("ok", echo(request, increment.getString("key"))));
-      }
-    }
-    message.reply(new JsonObject().put("results", results));
+  private void onContext(Runnable action) {
+    vertx.runOnContext(ignored -> action.run());
   }
 
-  private static JsonObject echo(JsonObject request, String key) {
-    return new JsonObject().put("echo", request.getString("counter_name")).put("key", key);
+  private static void awaitAll(List<Future<JsonObject>> replies) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 5 * TIMEOUT_MS;
+    do {
+      Thread.sleep(10);
+      assertThat(System.currentTimeMillis()).as("every increment settled").isLessThan(deadline);
+    } while (replies.isEmpty() || !replies.stream().allMatch(Future::isComplete));
+  }
+
+  /** Replies as a region would, in the batch codec. */
+  private void answer(String region, Message<IncrementBatch> message, IncrementBatch.Request request) {
+    List<IncrementBatch.Result> results = new ArrayList<>();
+    for (IncrementBatch.Increment increment : request.increments()) {
+      if (shortReplies && !results.isEmpty()) {
+        break;
+      }
+      if ("fail".equals(increment.counterName())) {
+        ApiError error = ApiError.badRequest("invalid counter_name", "stand-in failure");
+        results.add(new IncrementBatch.Failed(error.toReplyCode(), error.toReplyMessage()));
+      } else if ("odd".equals(increment.counterName())) {
+        results.add(new IncrementBatch.OtherReply(new JsonObject().put("shape", "other")));
+      } else {
+        results.add(new IncrementBatch.Applied(increment.amount(), increment.amount(), false));
+      }
+    }
+    repliedAtNanos.add(System.nanoTime());
+    message.reply(new IncrementBatch.Reply(region, region + "-1", results), new DeliveryOptions().setCodecName(IncrementBatchCodec.NAME));
   }
 }

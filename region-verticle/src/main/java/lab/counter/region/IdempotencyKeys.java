@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import lab.counter.common.http.ApiError;
+import lab.counter.common.protocol.IncrementBatch;
 
 /**
  * The idempotency keys a region node accepted within the window, with the first result of each, so
@@ -18,9 +19,6 @@ import lab.counter.common.http.ApiError;
  * exceeds the maximum. Not thread-safe: used on the region verticle's event loop.
  */
 final class IdempotencyKeys {
-
-  /** Longest accepted key, in characters. */
-  static final int MAX_KEY_LENGTH = 128;
 
   /** A remembered key: the request that carried it and its result. */
   record Entry(String counter, long amount, JsonObject result, long storedAtMillis) {
@@ -46,32 +44,6 @@ final class IdempotencyKeys {
     this.maxKeys = maxKeys;
   }
 
-  /**
-   * Returns the key of a request, from the {@code Idempotency-Key} header or the
-   * {@code idempotency_key} field, or null when it has none.
-   *
-   * @throws ApiError 400 when the key is empty, too long, not printable ASCII, or the header and
-   *     field disagree
-   */
-  static String keyOf(String header, JsonObject body) {
-    Object field = body.getValue("idempotency_key");
-    if (field != null && !(field instanceof String)) {
-      throw ApiError.badRequest("invalid idempotency_key", "idempotency_key must be a string");
-    }
-    if (header != null && field != null && !header.equals(field)) {
-      throw ApiError.badRequest("invalid idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
-    }
-    String key = header != null ? header : (String) field;
-    if (key == null) {
-      return null;
-    }
-    if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-      throw ApiError.badRequest("invalid idempotency_key",
-          "an idempotency key has 1 to " + MAX_KEY_LENGTH + " printable ASCII characters without spaces");
-    }
-    return key;
-  }
-
   /** Restores keys loaded from the store, skipping those older than the window. */
   void restore(Map<String, JsonObject> stored, long nowMillis) {
     stored.forEach((key, json) -> {
@@ -92,7 +64,7 @@ final class IdempotencyKeys {
     Entry entry = answered.get(key);
     if (entry != null) {
       requireSameIncrement(key, entry.counter(), entry.amount(), counter, amount);
-      return Future.succeededFuture(entry.result().copy().put("idempotent_replay", true));
+      return Future.succeededFuture(entry.result().copy().put(IncrementBatch.IDEMPOTENT_REPLAY, true));
     }
     Pending pending = inFlight.get(key);
     if (pending == null) {
@@ -100,7 +72,7 @@ final class IdempotencyKeys {
     }
     requireSameIncrement(key, pending.counter(), pending.amount(), counter, amount);
     // A retry that arrives while the first is still being written waits for its outcome.
-    return pending.outcome().map(result -> result.copy().put("idempotent_replay", true));
+    return pending.outcome().map(result -> result.copy().put(IncrementBatch.IDEMPOTENT_REPLAY, true));
   }
 
   private static void requireSameIncrement(String key, String firstCounter, long firstAmount, String counter, long amount) {

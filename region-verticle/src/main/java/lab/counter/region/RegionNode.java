@@ -11,6 +11,7 @@ import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.RequestFields;
+import lab.counter.common.protocol.IncrementBatch;
 
 /**
  * The operations of one counter node, shared by its HTTP routes and its event-bus API so both
@@ -21,8 +22,6 @@ final class RegionNode {
   /** Default and maximum page size of {@link #list}. */
   static final int DEFAULT_LIST_LIMIT = 1000;
   static final int MAX_LIST_LIMIT = 10_000;
-  /** Maximum number of increments in one {@link #incrementBatch} message. */
-  static final int MAX_BATCH_SIZE = 1000;
 
   private final ServiceIdentity self;
   private final CounterStore store;
@@ -53,10 +52,9 @@ final class RegionNode {
   }
 
   /**
-   * Applies {@code {"counter_name", "amount"}} to this node's slot and completes once the increment
-   * is as durable as the durability mode requires. With an idempotency key (the header value, or
-   * the body's {@code idempotency_key}), a key accepted within the window returns its first
-   * result and counts nothing.
+   * Applies {@code {"counter_name", "amount"}} to this node's slot, as {@link #increment(String,
+   * long, String)} does, with the idempotency key of the header or of the body's
+   * {@code idempotency_key}.
    *
    * @throws ApiError 400 on invalid input or overflow, 409 for a key reused with another request,
    *     503 while the node is starting
@@ -64,7 +62,21 @@ final class RegionNode {
   Future<JsonObject> increment(JsonObject body, String headerKey) {
     String name = RequestFields.counterName(body);
     long amount = RequestFields.positiveLong(body, "amount", 1);
-    String key = IdempotencyKeys.keyOf(headerKey, body);
+    return increment(name, amount, RequestFields.idempotencyKey(headerKey, body));
+  }
+
+  /**
+   * Adds {@code amount} to counter {@code name} in this node's slot and completes once the
+   * increment is as durable as the durability mode requires. With an idempotency key, a key
+   * accepted within the window returns its first result and counts nothing.
+   *
+   * @throws ApiError 400 on an invalid name, amount or key, or on overflow, 409 for a key reused
+   *     with another request, 503 while the node is starting
+   */
+  Future<JsonObject> increment(String name, long amount, String key) {
+    RequestFields.counterName(name);
+    RequestFields.positiveAmount(amount);
+    RequestFields.idempotencyKey(key);
     if (!ready) {
       throw ApiError.unavailable("starting", "node " + self.nodeId() + " is still loading its state from its peers; retry shortly");
     }
@@ -85,7 +97,7 @@ final class RegionNode {
     metrics.onIncrement(name);
 
     JsonObject result = view(name, updated, false);
-    long now = System.currentTimeMillis();
+    long now = key == null ? 0 : System.currentTimeMillis();
     JsonObject stored = key == null ? null : IdempotencyKeys.stored(name, amount, result, now);
     Future<Void> written = durable.persist(name, updated, key, stored);
     // Without DURABILITY=sync the write has already succeeded, so the reply skips the recover and map steps.
@@ -101,47 +113,42 @@ final class RegionNode {
 
   /**
    * Applies the increments of an {@link lab.counter.common.protocol.Actions#INCREMENT_BATCH}
-   * message, each as {@link #increment} would, and completes once all are settled. Each result is
-   * {@code {"ok": reply}} or {@code {"failure": {"code": ..., "message": ...}}}, the failed reply an
-   * increment alone would get, so one invalid increment fails alone.
-   *
-   * @throws ApiError 400 when {@code increments} is missing, empty, longer than
-   *     {@link #MAX_BATCH_SIZE} or not an array of objects
+   * message, each as {@link #increment(String, long, String)} would, and completes once all are
+   * settled, with one result per increment in order: the reply an increment alone would get, or
+   * its failure, so one invalid increment fails alone.
    */
-  Future<JsonObject> incrementBatch(JsonObject body) {
-    if (!(body.getValue("increments") instanceof JsonArray increments) || increments.isEmpty()
-        || increments.size() > MAX_BATCH_SIZE) {
-      throw ApiError.badRequest("invalid increments", "increments must be an array of 1 to " + MAX_BATCH_SIZE + " objects");
-    }
+  Future<IncrementBatch.Reply> incrementBatch(IncrementBatch.Request batch) {
+    List<IncrementBatch.Increment> increments = batch.increments();
     List<Future<JsonObject>> outcomes = new ArrayList<>(increments.size());
-    for (Object item : increments) {
-      if (!(item instanceof JsonObject increment) || !(increment.getValue("request") instanceof JsonObject request)
-          || !(increment.getValue("key") == null || increment.getValue("key") instanceof String)) {
-        outcomes.add(Future.failedFuture(ApiError.badRequest("invalid increments",
-            "each increment must be {\"request\": {...}, \"key\": optional string}")));
-        continue;
-      }
+    boolean allSettled = true;
+    for (IncrementBatch.Increment increment : increments) {
       Future<JsonObject> outcome;
       try {
-        outcome = increment(request, increment.getString("key"));
+        outcome = increment(increment.counterName(), increment.amount(), increment.key());
       } catch (RuntimeException e) {
         outcome = Future.failedFuture(e);
       }
+      allSettled &= outcome.isComplete();
       outcomes.add(outcome);
     }
-    return Future.join(outcomes).transform(settled -> {
-      JsonArray results = new JsonArray(new ArrayList<>(outcomes.size()));
-      for (Future<JsonObject> outcome : outcomes) {
-        if (outcome.succeeded()) {
-          results.add(new JsonObject().put("ok", outcome.result()));
-        } else {
-          ApiError error = ApiError.from(outcome.cause());
-          results.add(new JsonObject().put("failure",
-              new JsonObject().put("code", error.toReplyCode()).put("message", error.toReplyMessage())));
-        }
+    if (allSettled) {
+      return Future.succeededFuture(batchReply(increments, outcomes));
+    }
+    return Future.join(outcomes).transform(settled -> Future.succeededFuture(batchReply(increments, outcomes)));
+  }
+
+  private IncrementBatch.Reply batchReply(List<IncrementBatch.Increment> increments, List<Future<JsonObject>> outcomes) {
+    List<IncrementBatch.Result> results = new ArrayList<>(outcomes.size());
+    for (int i = 0; i < outcomes.size(); i++) {
+      Future<JsonObject> outcome = outcomes.get(i);
+      if (outcome.succeeded()) {
+        results.add(IncrementBatch.resultOf(outcome.result(), increments.get(i).counterName(), self.region(), self.nodeId()));
+      } else {
+        ApiError error = ApiError.from(outcome.cause());
+        results.add(new IncrementBatch.Failed(error.toReplyCode(), error.toReplyMessage()));
       }
-      return Future.succeededFuture(new JsonObject().put("results", results));
-    });
+    }
+    return new IncrementBatch.Reply(self.region(), self.nodeId(), results);
   }
 
   /** Returns a counter as this node sees it; an unknown counter reads as 0 and is not created. */
@@ -223,11 +230,11 @@ final class RegionNode {
 
   private JsonObject view(String name, GCounter counter, boolean withNodes) {
     JsonObject json = new JsonObject()
-        .put("counter", name)
-        .put("region", self.region())
-        .put("node_id", self.nodeId())
-        .put("local_count", counter.get(self.nodeId()))
-        .put("total_count", counter.value());
+        .put(IncrementBatch.COUNTER, name)
+        .put(IncrementBatch.REGION, self.region())
+        .put(IncrementBatch.NODE_ID, self.nodeId())
+        .put(IncrementBatch.LOCAL_COUNT, counter.get(self.nodeId()))
+        .put(IncrementBatch.TOTAL_COUNT, counter.value());
     if (withNodes) {
       json.put("nodes", SyncCodec.encode(counter)).put("network_partition", partitioned());
     }

@@ -2,6 +2,7 @@ package lab.counter.region;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
@@ -27,6 +28,8 @@ import lab.counter.common.metrics.Metrics;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
+import lab.counter.common.protocol.IncrementBatchCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,8 +205,9 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   }
 
   private Future<?> registerConsumers() {
-    List<MessageConsumer<JsonObject>> consumers = List.of(
-        vertx.eventBus().consumer(Addresses.regionApi(self.region()), this::onRegionApi),
+    IncrementBatchCodec.register(vertx.eventBus());
+    List<MessageConsumer<?>> consumers = List.of(
+        vertx.eventBus().<Object>consumer(Addresses.regionApi(self.region()), this::onRegionApi),
         vertx.eventBus().consumer(Addresses.nodeSync(self.nodeId()), sync::handleSync),
         vertx.eventBus().consumer(Addresses.nodeControl(self.nodeId()), this::onControl));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -250,14 +254,24 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
         .map(done -> partitionStatus()));
   }
 
-  private void onRegionApi(Message<JsonObject> message) {
-    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+  private void onRegionApi(Message<Object> message) {
     String action = message.headers().get(Headers.ACTION);
+    if (Actions.INCREMENT_BATCH.equals(action)) {
+      onIncrementBatch(message);
+      return;
+    }
     Future<JsonObject> result;
     try {
+      JsonObject body;
+      if (message.body() == null) {
+        body = new JsonObject();
+      } else if (message.body() instanceof JsonObject json) {
+        body = json;
+      } else {
+        throw ApiError.badRequest("invalid body", "the body of a region API request must be a JSON object");
+      }
       result = switch (action == null ? "" : action) {
         case Actions.INCREMENT -> node.increment(body, message.headers().get(IDEMPOTENCY_HEADER));
-        case Actions.INCREMENT_BATCH -> node.incrementBatch(body);
         case Actions.GET -> node.readAsync(RequestFields.counterName(body));
         case Actions.LIST -> Future.succeededFuture(node.list(RequestFields.optionalString(body, "after"), RegionNode.parseLimit(body.getValue("limit"))));
         case Actions.STATUS -> Future.succeededFuture(status());
@@ -267,6 +281,27 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
       result = Future.failedFuture(e);
     }
     HttpSupport.reply(message, result);
+  }
+
+  /** Applies a batch of the {@link IncrementBatchCodec} and replies with one result per increment, in the same codec. */
+  private void onIncrementBatch(Message<Object> message) {
+    if (!(message.body() instanceof IncrementBatch.Request batch)) {
+      String reason = message.body() instanceof IncrementBatch.Malformed malformed ? malformed.reason()
+          : "the body is " + (message.body() == null ? "empty" : message.body().getClass().getSimpleName())
+              + ", not a request of the " + IncrementBatchCodec.NAME + " codec";
+      ApiError error = ApiError.badRequest("invalid increments", reason);
+      message.fail(error.toReplyCode(), error.toReplyMessage());
+      return;
+    }
+    DeliveryOptions options = new DeliveryOptions().setCodecName(IncrementBatchCodec.NAME);
+    node.incrementBatch(batch).onComplete(reply -> {
+      if (reply.succeeded()) {
+        message.reply(reply.result(), options);
+      } else {
+        ApiError error = ApiError.from(reply.cause());
+        message.fail(error.toReplyCode(), error.toReplyMessage());
+      }
+    });
   }
 
   private void onControl(Message<JsonObject> message) {

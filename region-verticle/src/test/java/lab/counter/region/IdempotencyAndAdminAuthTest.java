@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
+import lab.counter.common.http.RequestFields;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -123,7 +124,7 @@ class IdempotencyAndAdminAuthTest {
   @Test
   @DisplayName("128-character key with header and equal field is accepted")
   void longestKeyAccepted() throws Exception {
-    String key = "m".repeat(IdempotencyKeys.MAX_KEY_LENGTH);
+    String key = "m".repeat(RequestFields.MAX_IDEMPOTENCY_KEY_LENGTH);
     JsonObject body = new JsonObject().put("counter_name", "longest_key").put("amount", 2).put("idempotency_key", key);
 
     HttpResponse<String> response = postIncrement(body, key);

@@ -7,8 +7,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -16,6 +18,8 @@ import lab.counter.common.http.ApiError;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
+import lab.counter.common.protocol.IncrementBatch;
+import lab.counter.common.protocol.IncrementBatchCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -27,8 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The region's {@code increment-batch} action on its event-bus API, on one real
- * {@link RegionVerticle} ({@link TestRegionNode}) in a non-clustered Vert.x. The node has no peers,
- * so it is ready right after its start-up sync.
+ * {@link RegionVerticle} ({@link TestRegionNode}) in a non-clustered Vert.x, so the batches reach it
+ * as objects; {@code IncrementBatchCodecTest} covers their bytes. The node has no peers, so it is
+ * ready right after its start-up sync.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayName("increment-batch action")
@@ -54,98 +59,103 @@ class IncrementBatchTest {
   @Test
   @DisplayName("each increment succeeds or fails alone, in order")
   void itemsSettleAlone() throws Exception {
-    JsonArray increments = new JsonArray()
-        .add(item(new JsonObject().put("counter_name", "batch_a").put("amount", 2), null))
-        .add(item(new JsonObject().put("counter_name", "bad/name"), null))
-        .add(item(new JsonObject().put("counter_name", "batch_a").put("amount", 0), null))
-        .add(item(new JsonObject().put("counter_name", "batch_b"), null))
-        .add(item(new JsonObject().put("counter_name", "batch_a").put("amount", 3), null));
+    IncrementBatch.Reply reply = batch(
+        new IncrementBatch.Increment("batch_a", 2, null),
+        new IncrementBatch.Increment("bad/name", 1, null),
+        new IncrementBatch.Increment("batch_a", 0, null),
+        new IncrementBatch.Increment("batch_b", 1, "bad key with spaces"),
+        new IncrementBatch.Increment("batch_b", 1, null),
+        new IncrementBatch.Increment("batch_a", 3, null));
 
-    JsonArray results = batch(new JsonObject().put("increments", increments)).getJsonArray("results");
-
-    assertThat(results).hasSize(5);
-    assertThat(results.getJsonObject(0).getJsonObject("ok").getLong("total_count")).isEqualTo(2);
-    assertThat(failureStatus(results.getJsonObject(1))).isEqualTo(400);
-    assertThat(failureStatus(results.getJsonObject(2))).isEqualTo(400);
-    assertThat(results.getJsonObject(3).getJsonObject("ok").getLong("total_count")).isEqualTo(1);
-    assertThat(results.getJsonObject(4).getJsonObject("ok").getLong("total_count")).isEqualTo(5);
+    assertThat(reply.region()).isEqualTo(REGION);
+    assertThat(reply.nodeId()).isEqualTo(node.nodeId());
+    assertThat(reply.results()).hasSize(6);
+    assertThat(applied(reply, 0)).isEqualTo(new IncrementBatch.Applied(2, 2, false));
+    assertThat(failureStatus(reply, 1)).isEqualTo(400);
+    assertThat(failureStatus(reply, 2)).isEqualTo(400);
+    assertThat(failureStatus(reply, 3)).isEqualTo(400);
+    assertThat(applied(reply, 4).totalCount()).isEqualTo(1);
+    assertThat(applied(reply, 5).totalCount()).isEqualTo(5);
     assertThat(read("batch_a")).isEqualTo(5);
     assertThat(read("batch_b")).isEqualTo(1);
   }
 
   @Test
-  @DisplayName("a key repeated in one batch counts once")
+  @DisplayName("a key repeated in one batch counts once, and the second is a replay")
   void repeatedKeyCountsOnce() throws Exception {
-    JsonObject request = new JsonObject().put("counter_name", "batch_keyed").put("amount", 7);
-    JsonArray increments = new JsonArray().add(item(request, "key-1")).add(item(request.copy(), "key-1"));
+    IncrementBatch.Reply reply = batch(
+        new IncrementBatch.Increment("batch_keyed", 7, "key-1"),
+        new IncrementBatch.Increment("batch_keyed", 7, "key-1"),
+        new IncrementBatch.Increment("batch_keyed", 8, "key-1"));
 
-    JsonArray results = batch(new JsonObject().put("increments", increments)).getJsonArray("results");
-
-    assertThat(results.getJsonObject(0).getJsonObject("ok").getLong("total_count")).isEqualTo(7);
-    assertThat(results.getJsonObject(1).getJsonObject("ok").getLong("total_count")).isEqualTo(7);
+    assertThat(applied(reply, 0)).isEqualTo(new IncrementBatch.Applied(7, 7, false));
+    assertThat(applied(reply, 1)).isEqualTo(new IncrementBatch.Applied(7, 7, true));
+    assertThat(failureStatus(reply, 2)).as("same key, other amount").isEqualTo(409);
     assertThat(read("batch_keyed")).isEqualTo(7);
   }
 
-  static Stream<Arguments> malformedBatches() {
-    JsonArray tooMany = new JsonArray();
-    for (int i = 0; i <= RegionNode.MAX_BATCH_SIZE; i++) {
-      tooMany.add(item(new JsonObject().put("counter_name", "batch_too_many"), null));
-    }
+  static Stream<Arguments> invalidBodies() {
     return Stream.of(
-        Arguments.of("no increments field", new JsonObject()),
-        Arguments.of("increments is an object", new JsonObject().put("increments", new JsonObject())),
-        Arguments.of("increments is empty", new JsonObject().put("increments", new JsonArray())),
-        Arguments.of("one more than the maximum", new JsonObject().put("increments", tooMany)));
+        Arguments.of("a JSON object", new JsonObject().put("increments", new JsonArray())),
+        Arguments.of("a string", "increments"),
+        Arguments.of("no body", null),
+        Arguments.of("bytes the codec rejected", new IncrementBatch.Malformed("increments is empty")),
+        Arguments.of("a reply instead of a request", new IncrementBatch.Reply(REGION, "us-east-9", List.of())));
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("malformedBatches")
-  @DisplayName("malformed batch gets 400 and counts nothing")
-  void malformedBatchRejected(String description, JsonObject body) throws Exception {
-    assertThatThrownBy(() -> batch(body))
+  @MethodSource("invalidBodies")
+  @DisplayName("a body that is no batch request gets 400 and counts nothing")
+  void invalidBodyRejected(String description, Object body) throws Exception {
+    long countersBefore = counters();
+    DeliveryOptions options = new DeliveryOptions().addHeader(Headers.ACTION, Actions.INCREMENT_BATCH).setSendTimeout(REPLY_TIMEOUT_MS);
+    if (body instanceof IncrementBatch) {
+      options.setCodecName(IncrementBatchCodec.NAME);
+    }
+    assertThatThrownBy(() -> vertx.eventBus().request(Addresses.regionApi(REGION), body, options)
+            .toCompletionStage().toCompletableFuture().get(REPLY_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOf(ReplyException.class)
         .satisfies(failure -> assertThat(ApiError.from(failure).status()).isEqualTo(400));
-    assertThat(read("batch_too_many")).isZero();
+    assertThat(counters()).as("counters after the rejected body").isEqualTo(countersBefore);
   }
 
   @Test
-  @DisplayName("malformed item fails alone")
-  void malformedItemFailsAlone() throws Exception {
-    JsonArray increments = new JsonArray()
-        .add("not an object")
-        .add(new JsonObject().put("request", "not an object"))
-        .add(new JsonObject().put("request", new JsonObject().put("counter_name", "batch_item")).put("key", 42))
-        .add(item(new JsonObject().put("counter_name", "batch_item"), null));
-
-    JsonArray results = batch(new JsonObject().put("increments", increments)).getJsonArray("results");
-
-    assertThat(failureStatus(results.getJsonObject(0))).isEqualTo(400);
-    assertThat(failureStatus(results.getJsonObject(1))).isEqualTo(400);
-    assertThat(failureStatus(results.getJsonObject(2))).isEqualTo(400);
-    assertThat(results.getJsonObject(3).getJsonObject("ok").getLong("total_count")).isEqualTo(1);
-    assertThat(read("batch_item")).isEqualTo(1);
+  @DisplayName("a region API request with a body other than JSON gets 400")
+  void nonJsonBodyOfSingleIncrementRejected() throws Exception {
+    DeliveryOptions options = new DeliveryOptions().addHeader(Headers.ACTION, Actions.INCREMENT).setSendTimeout(REPLY_TIMEOUT_MS);
+    assertThatThrownBy(() -> vertx.eventBus().request(Addresses.regionApi(REGION), "views", options)
+            .toCompletionStage().toCompletableFuture().get(REPLY_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS))
+        .cause()
+        .isInstanceOf(ReplyException.class)
+        .satisfies(failure -> assertThat(ApiError.from(failure).status()).isEqualTo(400));
   }
 
-  private static JsonObject item(JsonObject request, String key) {
-    JsonObject item = new JsonObject().put("request", request);
-    if (key != null) {
-      item.put("key", key);
-    }
-    return item;
+  private static IncrementBatch.Applied applied(IncrementBatch.Reply reply, int index) {
+    IncrementBatch.Result result = reply.results().get(index);
+    assertThat(result).as("result %d", index).isInstanceOf(IncrementBatch.Applied.class);
+    return (IncrementBatch.Applied) result;
   }
 
-  private static int failureStatus(JsonObject result) {
-    assertThat(result.containsKey("ok")).as(result.encode()).isFalse();
-    JsonObject failure = result.getJsonObject("failure");
-    ApiError error = ApiError.from(new ReplyException(io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE,
-        failure.getInteger("code"), failure.getString("message")));
-    return error.status();
+  private static int failureStatus(IncrementBatch.Reply reply, int index) {
+    IncrementBatch.Result result = reply.results().get(index);
+    assertThat(result).as("result %d", index).isInstanceOf(IncrementBatch.Failed.class);
+    IncrementBatch.Failed failed = (IncrementBatch.Failed) result;
+    return ApiError.from(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, failed.code(), failed.message())).status();
   }
 
-  private JsonObject batch(JsonObject body) throws Exception {
-    return request(Actions.INCREMENT_BATCH, body);
+  private IncrementBatch.Reply batch(IncrementBatch.Increment... increments) throws Exception {
+    DeliveryOptions options = new DeliveryOptions().addHeader(Headers.ACTION, Actions.INCREMENT_BATCH)
+        .setCodecName(IncrementBatchCodec.NAME).setSendTimeout(REPLY_TIMEOUT_MS);
+    return vertx.eventBus().<IncrementBatch>request(Addresses.regionApi(REGION), new IncrementBatch.Request(List.of(increments)), options)
+        .map(message -> (IncrementBatch.Reply) message.body())
+        .toCompletionStage().toCompletableFuture()
+        .get(REPLY_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS);
+  }
+
+  private long counters() throws Exception {
+    return request(Actions.LIST, new JsonObject()).getLong("total_counters");
   }
 
   private long read(String name) throws Exception {

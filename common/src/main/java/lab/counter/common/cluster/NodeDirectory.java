@@ -81,6 +81,21 @@ public final class NodeDirectory {
         .toList();
   }
 
+  /**
+   * Returns whether {@code region} has a live counter node, as {@link #liveRegionNodes} would say,
+   * without building the list: the gateway asks this for every increment it routes.
+   */
+  public boolean hasLiveRegionNode(String region) {
+    long now = System.currentTimeMillis();
+    for (Entry entry : nodes.values()) {
+      ServiceIdentity identity = entry.identity();
+      if (isLive(entry, now) && ServiceIdentity.REGION_SERVICE.equals(identity.service()) && region.equals(identity.region())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Returns every process ever announced, live or not, sorted by node id. */
   public List<Entry> all() {
     return nodes.values().stream().sorted(Comparator.comparing(entry -> entry.identity().nodeId())).toList();

@@ -94,6 +94,10 @@ public final class HttpSupport {
    * server's bare 414. A JSON body sent with curl's default form content type is also decoded as a
    * form. Vert.x's default form limits (1 KiB buffered, 256 fields) would fail it before the JSON
    * is read, so the form limits equal the body limit.
+   *
+   * <p>WebSocket compression is off. When on, as by default, every connection gets a handler that
+   * inspects each HTTP response for a WebSocket upgrade, which cost a region node 3% of its event
+   * loop. Only the inspector page uses a WebSocket, and its messages are small.
    */
   public static HttpServerOptions serverOptions(long maxBodyBytes) {
     int formLimit = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE);
@@ -101,7 +105,9 @@ public final class HttpSupport {
         .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
         .setMaxFormAttributeSize(formLimit)
         .setMaxFormBufferedBytes(formLimit)
-        .setMaxFormFields(formLimit);
+        .setMaxFormFields(formLimit)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
   }
 
   /**
@@ -139,7 +145,7 @@ public final class HttpSupport {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(JsonWriter.toBuffer(body));
   }
 
   /** Sends the JSON error body of {@code error} with its status. */
@@ -153,7 +159,13 @@ public final class HttpSupport {
       ok(ctx, result.result());
       return;
     }
-    result.onSuccess(body -> ok(ctx, body)).onFailure(failure -> sendError(ctx, ApiError.from(failure)));
+    result.onComplete(outcome -> {
+      if (outcome.succeeded()) {
+        ok(ctx, outcome.result());
+      } else {
+        sendError(ctx, ApiError.from(outcome.cause()));
+      }
+    });
   }
 
   /**

@@ -7,6 +7,8 @@ public final class RequestFields {
 
   /** Longest accepted counter name, in characters. */
   public static final int MAX_NAME_LENGTH = 128;
+  /** Longest accepted idempotency key, in characters. */
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 
   private RequestFields() {}
@@ -65,6 +67,54 @@ public final class RequestFields {
       throw ApiError.badRequest("invalid " + field, field + " " + big + " exceeds the maximum " + Long.MAX_VALUE);
     }
     throw ApiError.badRequest("invalid " + field, field + " must be a positive integer, was " + typeOf(value) + " " + abbreviate(value));
+  }
+
+  /**
+   * Returns the idempotency key of an increment, from the {@code Idempotency-Key} header or the
+   * {@code idempotency_key} field, or null when it has none.
+   *
+   * @throws ApiError 400 when the key is invalid ({@link #idempotencyKey(String)}) or the header
+   *     and field disagree
+   */
+  public static String idempotencyKey(String header, JsonObject body) {
+    Object field = body.getValue("idempotency_key");
+    if (field != null && !(field instanceof String)) {
+      throw ApiError.badRequest("invalid idempotency_key", "idempotency_key must be a string");
+    }
+    if (header != null && field != null && !header.equals(field)) {
+      throw ApiError.badRequest("invalid idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
+    }
+    return idempotencyKey(header != null ? header : (String) field);
+  }
+
+  /**
+   * Returns {@code key} when it is null or a valid idempotency key: 1 to
+   * {@value #MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces.
+   *
+   * @throws ApiError 400 otherwise
+   */
+  public static String idempotencyKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw ApiError.badRequest("invalid idempotency_key",
+          "an idempotency key has 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters without spaces");
+    }
+    return key;
+  }
+
+  /**
+   * Returns {@code amount} when it is a positive integer, as {@link #positiveLong} requires of a
+   * JSON field.
+   *
+   * @throws ApiError 400 otherwise
+   */
+  public static long positiveAmount(long amount) {
+    if (amount <= 0) {
+      throw ApiError.badRequest("invalid amount", "amount must be a positive integer, was " + amount);
+    }
+    return amount;
   }
 
   /** Returns an optional string field, or null when absent; rejects other types. */

@@ -132,17 +132,8 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
   @Override
   public SyncMessage decodeFromWire(int pos, Buffer buffer) {
     try {
-      int available = buffer.length() - pos;
-      if (pos < 0 || available < Integer.BYTES) {
-        throw new SyncFormatException("the body has " + Math.max(0, available) + " bytes, fewer than its 4-byte length");
-      }
-      int length = buffer.getInt(pos);
-      if (length < 0 || length > available - Integer.BYTES) {
-        throw new SyncFormatException("the length prefix is " + length + ", outside 0 to " + (available - Integer.BYTES)
-            + ", the number of bytes after it");
-      }
-      return decode(buffer.getBytes(pos + Integer.BYTES, pos + Integer.BYTES + length));
-    } catch (SyncFormatException e) {
+      return decode(WireReader.lengthPrefixedBody(pos, buffer));
+    } catch (WireFormatException e) {
       return new SyncMessage.Malformed(e.getMessage());
     }
   }
@@ -150,22 +141,19 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
   /**
    * Decodes one message without its length prefix.
    *
-   * @throws SyncFormatException if the bytes are not a valid message of the current format
+   * @throws WireFormatException if the bytes are not a valid message of the current format
    */
   static SyncMessage decode(byte[] body) {
     WireReader in = new WireReader(body);
-    int version = in.readByte("the format version");
-    if (version != FORMAT_VERSION) {
-      throw new SyncFormatException("unknown format version " + version + "; this node reads version " + FORMAT_VERSION);
-    }
+    in.readVersion(FORMAT_VERSION);
     int kind = in.readByte("the message kind");
     SyncMessage message = switch (kind) {
       case KIND_REQUEST -> readRequest(in);
       case KIND_REPLY -> readReply(in);
-      default -> throw new SyncFormatException("unknown message kind " + kind + "; expected 1 (request) or 2 (reply)");
+      default -> throw new WireFormatException("unknown message kind " + kind + "; expected 1 (request) or 2 (reply)");
     };
     if (in.remaining() > 0) {
-      throw new SyncFormatException("unexpected bytes after the last counter: " + in.remaining() + " from byte " + in.position());
+      throw new WireFormatException("unexpected bytes after the last counter: " + in.remaining() + " from byte " + in.position());
     }
     return message;
   }
@@ -195,16 +183,16 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
     String id = in.readString(field, MAX_ID_BYTES);
     if (id == null) {
       if (required) {
-        throw new SyncFormatException(field + " is missing");
+        throw new WireFormatException(field + " is missing");
       }
       return null;
     }
     if (id.isBlank()) {
-      throw new SyncFormatException(field + " is blank");
+      throw new WireFormatException(field + " is blank");
     }
     for (int i = 0; i < id.length(); i++) {
       if (Character.isISOControl(id.charAt(i))) {
-        throw new SyncFormatException(field + " contains the control character U+" + String.format("%04X", (int) id.charAt(i)));
+        throw new WireFormatException(field + " contains the control character U+" + String.format("%04X", (int) id.charAt(i)));
       }
     }
     return id;
@@ -214,7 +202,7 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
     String[] nodeIds = readNodeIds(in);
     int count = in.readCount("the counter count", Integer.MAX_VALUE);
     if (count > in.remaining() / MIN_COUNTER_BYTES) {
-      throw new SyncFormatException(count + " counters cannot fit in the " + in.remaining() + " bytes left");
+      throw new WireFormatException(count + " counters cannot fit in the " + in.remaining() + " bytes left");
     }
     Map<String, GCounter> counters = new LinkedHashMap<>(capacityFor(Math.min(count, MAX_PRESIZED_COUNTERS)));
     for (int i = 0; i < count; i++) {
@@ -222,12 +210,12 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
       GCounter counter;
       try {
         counter = readSlots(in, nodeIds);
-      } catch (SyncFormatException e) {
+      } catch (WireFormatException e) {
         // Field names are constants, so a valid message builds no strings. The counter's name is added here, on failure.
-        throw new SyncFormatException("counter '" + name + "': " + e.getMessage());
+        throw new WireFormatException("counter '" + name + "': " + e.getMessage());
       }
       if (counters.put(name, counter) != null) {
-        throw new SyncFormatException("counter '" + name + "' appears twice");
+        throw new WireFormatException("counter '" + name + "' appears twice");
       }
     }
     return counters;
@@ -236,14 +224,14 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
   private static String[] readNodeIds(WireReader in) {
     int count = in.readCount("the node id count", MAX_NODE_IDS);
     if (count > in.remaining() / MIN_NODE_ID_BYTES) {
-      throw new SyncFormatException(count + " node ids cannot fit in the " + in.remaining() + " bytes left");
+      throw new WireFormatException(count + " node ids cannot fit in the " + in.remaining() + " bytes left");
     }
     String[] nodeIds = new String[count];
     for (int i = 0; i < count; i++) {
       nodeIds[i] = readId(in, "node id " + i, true);
       // Ascending order rules out a repeated id, and lets each counter's slots come out sorted as GCounter keeps them.
       if (i > 0 && nodeIds[i - 1].compareTo(nodeIds[i]) >= 0) {
-        throw new SyncFormatException(
+        throw new WireFormatException(
             "node id " + i + " is not after node id " + (i - 1) + "; node ids must be ascending and distinct");
       }
     }
@@ -254,13 +242,13 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
     try {
       String name = in.readString("the name", RequestFields.MAX_NAME_LENGTH);
       if (name == null) {
-        throw new SyncFormatException("the name is missing");
+        throw new WireFormatException("the name is missing");
       }
       return RequestFields.counterName(name);
     } catch (ApiError invalid) {
-      throw new SyncFormatException("counter " + index + ": the name is invalid: " + invalid.detail());
-    } catch (SyncFormatException e) {
-      throw new SyncFormatException("counter " + index + ": " + e.getMessage());
+      throw new WireFormatException("counter " + index + ": the name is invalid: " + invalid.detail());
+    } catch (WireFormatException e) {
+      throw new WireFormatException("counter " + index + ": " + e.getMessage());
     }
   }
 
@@ -272,10 +260,10 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
     for (int i = 0; i < slots; i++) {
       long index = in.readVarLong("a node index");
       if (index >= nodeIds.length) {
-        throw new SyncFormatException("slot " + i + " refers to node id " + index + " of " + nodeIds.length);
+        throw new WireFormatException("slot " + i + " refers to node id " + index + " of " + nodeIds.length);
       }
       if (index <= previous) {
-        throw new SyncFormatException("slot " + i + " is not in ascending node order");
+        throw new WireFormatException("slot " + i + " is not in ascending node order");
       }
       nodes[i] = nodeIds[(int) index];
       counts[i] = in.readVarLong("a count");
@@ -285,7 +273,7 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
       return GCounter.of(nodes, counts);
     } catch (IllegalArgumentException e) {
       // The checks above leave nothing for GCounter to reject; this keeps a gap in them inside the codec.
-      throw new SyncFormatException(e.getMessage());
+      throw new WireFormatException(e.getMessage());
     }
   }
 

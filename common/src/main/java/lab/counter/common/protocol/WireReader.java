@@ -1,5 +1,6 @@
 package lab.counter.common.protocol;
 
+import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -7,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the types {@link WireWriter} writes from untrusted bytes. Every read checks the bounds
- * first and throws {@link SyncFormatException}, naming the field, for bytes that are missing or
+ * first and throws {@link WireFormatException}, naming the field, for bytes that are missing or
  * invalid. No other exception escapes.
  */
 final class WireReader {
@@ -22,6 +23,48 @@ final class WireReader {
   WireReader(byte[] bytes) {
     this.bytes = bytes;
     this.end = bytes.length;
+  }
+
+  /**
+   * Returns the body of a clustered event-bus message at {@code pos}: the bytes after its 4-byte
+   * big-endian length, as many as the length says.
+   *
+   * @throws WireFormatException if the length is missing, negative, or beyond the buffer
+   */
+  static byte[] lengthPrefixedBody(int pos, Buffer buffer) {
+    int available = buffer.length() - pos;
+    if (pos < 0 || available < Integer.BYTES) {
+      throw new WireFormatException("the body has " + Math.max(0, available) + " bytes, fewer than its 4-byte length");
+    }
+    int length = buffer.getInt(pos);
+    if (length < 0 || length > available - Integer.BYTES) {
+      throw new WireFormatException("the length prefix is " + length + ", outside 0 to " + (available - Integer.BYTES)
+          + ", the number of bytes after it");
+    }
+    return buffer.getBytes(pos + Integer.BYTES, pos + Integer.BYTES + length);
+  }
+
+  /**
+   * Reads the format version byte.
+   *
+   * @throws WireFormatException unless it is {@code expected}, the only version this process reads
+   */
+  void readVersion(int expected) {
+    int version = readByte("the format version");
+    if (version != expected) {
+      throw new WireFormatException("unknown format version " + version + "; this process reads version " + expected);
+    }
+  }
+
+  /**
+   * Checks that the whole message was read.
+   *
+   * @throws WireFormatException if bytes follow the last entry
+   */
+  void requireEnd() {
+    if (remaining() > 0) {
+      throw new WireFormatException("unexpected bytes after the last entry: " + remaining() + " from byte " + position);
+    }
   }
 
   /** Returns the number of bytes not read yet. */
@@ -46,7 +89,7 @@ final class WireReader {
   boolean readBoolean(String field) {
     int value = readByte(field);
     if (value > 1) {
-      throw new SyncFormatException(field + " must be the byte 0 or 1, was " + value + " at byte " + (position - 1));
+      throw new WireFormatException(field + " must be the byte 0 or 1, was " + value + " at byte " + (position - 1));
     }
     return value == 1;
   }
@@ -61,14 +104,14 @@ final class WireReader {
         return value;
       }
     }
-    throw new SyncFormatException(field + " exceeds " + Long.MAX_VALUE + " (a varint longer than 9 bytes) at byte " + position);
+    throw new WireFormatException(field + " exceeds " + Long.MAX_VALUE + " (a varint longer than 9 bytes) at byte " + position);
   }
 
   /** Reads a varint that must not exceed {@code max}, and returns it as an int. */
   int readCount(String field, int max) {
     long value = readVarLong(field);
     if (value > max) {
-      throw new SyncFormatException(field + " is " + value + "; the maximum is " + max);
+      throw new WireFormatException(field + " is " + value + "; the maximum is " + max);
     }
     return (int) value;
   }
@@ -76,7 +119,7 @@ final class WireReader {
   /**
    * Reads a string of at most {@code maxBytes} UTF-8 bytes, null when the sender wrote none.
    *
-   * @throws SyncFormatException if the string is longer, runs past the end, or is not valid UTF-8
+   * @throws WireFormatException if the string is longer, runs past the end, or is not valid UTF-8
    */
   String readString(String field, int maxBytes) {
     long marker = readVarLong(field + " length");
@@ -85,7 +128,7 @@ final class WireReader {
     }
     long length = marker - 1;
     if (length > maxBytes) {
-      throw new SyncFormatException(field + " is " + length + " bytes long; the maximum is " + maxBytes);
+      throw new WireFormatException(field + " is " + length + " bytes long; the maximum is " + maxBytes);
     }
     if (length > remaining()) {
       throw truncated(field);
@@ -111,11 +154,11 @@ final class WireReader {
           .decode(ByteBuffer.wrap(bytes, start, length))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new SyncFormatException(field + " at byte " + start + " is not valid UTF-8");
+      throw new WireFormatException(field + " at byte " + start + " is not valid UTF-8");
     }
   }
 
-  private SyncFormatException truncated(String field) {
-    return new SyncFormatException("the message ends at byte " + end + " before " + field);
+  private WireFormatException truncated(String field) {
+    return new WireFormatException("the message ends at byte " + end + " before " + field);
   }
 }
