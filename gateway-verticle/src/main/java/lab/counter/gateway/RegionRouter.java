@@ -78,11 +78,14 @@ final class RegionRouter {
         () -> nextIndex++));
   }
 
-  /** Returns, per region, how many increments went out in batch messages, and the gate's state. */
+  /** Returns the gate's state and, per region, how many increments went out in batch messages. */
   JsonObject batchingStatus() {
-    JsonObject status = new JsonObject();
-    batchers.forEach((region, batcher) -> status.put(region, batcher.status()));
-    return status.put("gate", new JsonObject().put("in_flight", gate.active()).put("regions_waiting", gate.waiting()));
+    JsonObject byRegion = new JsonObject();
+    batchers.forEach((region, batcher) -> byRegion.put(region, batcher.status()));
+    return new JsonObject()
+        .put("in_flight", gate.active())
+        .put("regions_waiting", gate.waiting())
+        .put("regions", byRegion);
   }
 
   /** Returns the configured regions. */

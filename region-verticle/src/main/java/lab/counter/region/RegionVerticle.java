@@ -268,7 +268,8 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
       } else if (message.body() instanceof JsonObject json) {
         body = json;
       } else {
-        throw ApiError.badRequest("invalid body", "the body of a region API request must be a JSON object");
+        throw ApiError.badRequest("invalid body", "the body of a region API request must be a JSON object, was "
+            + message.body().getClass().getSimpleName());
       }
       result = switch (action == null ? "" : action) {
         case Actions.INCREMENT -> node.increment(body, message.headers().get(IDEMPOTENCY_HEADER));

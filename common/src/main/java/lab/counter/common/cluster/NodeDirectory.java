@@ -82,8 +82,9 @@ public final class NodeDirectory {
   }
 
   /**
-   * Returns whether {@code region} has a live counter node, as {@link #liveRegionNodes} would say,
-   * without building the list: the gateway asks this for every increment it routes.
+   * Returns whether {@code region} has a live counter node, with the result of
+   * {@code !liveRegionNodes(region).isEmpty()} but without building the list: the gateway calls it
+   * for every increment it routes.
    */
   public boolean hasLiveRegionNode(String region) {
     long now = System.currentTimeMillis();

@@ -27,7 +27,7 @@ final class WireReader {
 
   /**
    * Returns the body of a clustered event-bus message at {@code pos}: the bytes after its 4-byte
-   * big-endian length, as many as the length says.
+   * big-endian length, as many as that length gives.
    *
    * @throws WireFormatException if the length is missing, negative, or beyond the buffer
    */
