@@ -192,6 +192,6 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
   }
 
   private static String abbreviate(String text) {
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    return RequestFields.abbreviate(text, 40);
   }
 }

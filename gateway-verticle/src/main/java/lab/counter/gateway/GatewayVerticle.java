@@ -244,6 +244,6 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
   }
 
   private static String abbreviate(String text) {
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    return RequestFields.abbreviate(text, 40);
   }
 }

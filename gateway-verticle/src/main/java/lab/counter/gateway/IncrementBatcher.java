@@ -19,6 +19,8 @@ import lab.counter.common.protocol.Addresses;
 import lab.counter.common.protocol.Headers;
 import lab.counter.common.protocol.IncrementBatch;
 import lab.counter.common.protocol.IncrementBatchCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends the increments bound for one region's event-bus address as {@link Actions#INCREMENT_BATCH}
@@ -34,6 +36,8 @@ import lab.counter.common.protocol.IncrementBatchCodec;
  * verticle's event loop.
  */
 final class IncrementBatcher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IncrementBatcher.class);
 
   /** Maximum number of increments in one batch message; the region accepts up to 1,000. */
   static final int MAX_BATCH_SIZE = 256;
@@ -119,9 +123,17 @@ final class IncrementBatcher {
       batchesSent.increment();
       incrementsBatched.increment(batch.size());
     }
-    Future<?> sent = vertx.eventBus().<IncrementBatch>request(address, new IncrementBatch.Request(increments), options)
-        .onSuccess(reply -> settle(batch, reply.body()))
-        .onFailure(failure -> batch.forEach(pending -> pending.reply().fail(failure)));
+    Future<?> sent;
+    try {
+      sent = vertx.eventBus().<IncrementBatch>request(address, new IncrementBatch.Request(increments), options)
+          .onSuccess(reply -> settle(batch, reply.body()))
+          .onFailure(failure -> batch.forEach(pending -> pending.reply().fail(failure)));
+    } catch (RuntimeException e) {
+      // A send that throws has sent nothing; failing here also frees the gate, which waits for this future.
+      LOG.error("Sending {} increments to {} failed", batch.size(), address, e);
+      batch.forEach(pending -> pending.reply().fail(new ApiError(500, "internal error", "the batch could not be sent: " + e)));
+      sent = Future.failedFuture(e);
+    }
     if (rotating) {
       onRotatingSent.run();
     }

@@ -16,6 +16,7 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.http.HttpSupport;
+import lab.counter.common.http.RequestFields;
 import lab.counter.common.protocol.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,6 +143,6 @@ public final class InspectorRoutes {
   }
 
   private static String abbreviate(String text) {
-    return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+    return RequestFields.abbreviate(text, 80);
   }
 }

@@ -177,8 +177,22 @@ public final class RequestFields {
     return "an array";
   }
 
-  private static String abbreviate(Object value) {
+  /** Returns {@code value} as text for an error message, cut to 40 characters. */
+  public static String abbreviate(Object value) {
+    return abbreviate(value, 40);
+  }
+
+  /**
+   * Returns {@code value} as text cut to {@code maxChars} characters and marked with "...". The cut
+   * never splits a surrogate pair: a lone surrogate in an error message would make its JSON
+   * invalid for strict parsers such as jq.
+   */
+  public static String abbreviate(Object value, int maxChars) {
     String text = String.valueOf(value);
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    if (text.length() <= maxChars) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+    return text.substring(0, end) + "...";
   }
 }
