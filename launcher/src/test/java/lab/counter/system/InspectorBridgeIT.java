@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -34,6 +35,11 @@ class InspectorBridgeIT {
   private static final String INSPECTOR = "counter.inspector";
   private static final String BRIDGE_URI = "/eventbus/websocket";
   private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * Seconds a closing bridge socket waits for the gateway to close the connection. Vert.x's default
+   * is 10 s, as long as the wait of {@link #await}, which made the tear-down fail now and then.
+   */
+  private static final int CLOSING_TIMEOUT_S = 2;
   /** Addresses a bridge client must not reach: the region API, control, the feed itself and the rest of the data plane. */
   private static final List<String> CLOSED_ADDRESSES = List.of(
       "counter.region.us-east.api", "counter.control", INSPECTOR, "counter.coordinator.api",
@@ -52,7 +58,9 @@ class InspectorBridgeIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    await(vertx.close());
+    // Closing sends each open bridge socket's close frame and waits up to CLOSING_TIMEOUT_S for the
+    // gateway to close the connection, so the wait here must be longer than that.
+    vertx.close().toCompletionStage().toCompletableFuture().get(CLOSING_TIMEOUT_S + 20, TimeUnit.SECONDS);
   }
 
   @Test
@@ -180,7 +188,7 @@ class InspectorBridgeIT {
     if (origin != null) {
       options.addHeader("Origin", origin);
     }
-    WebSocket socket = await(vertx.createWebSocketClient().connect(options));
+    WebSocket socket = await(vertx.createWebSocketClient(new WebSocketClientOptions().setClosingTimeout(CLOSING_TIMEOUT_S)).connect(options));
     return new BridgeClient(vertx, socket);
   }
 
