@@ -17,8 +17,8 @@ import java.util.ArrayDeque;
  * <p>Why one: each message costs the gateway and the region about as much CPU as tens of
  * increments inside it, so the fewer messages the better. With one message in flight per region,
  * round-robin routing over three regions kept three in flight and a message carried about 3
- * increments under load; with one in flight for the whole gateway it carries about as many
- * increments as there are waiting clients (see docs/benchmarks.md, section 9). At low load
+ * increments under load. With one in flight for the whole gateway, a message carries about as
+ * many increments as there are waiting clients (see docs/benchmarks.md, section 9). At low load
  * nothing is in flight when an increment arrives, so it goes out at once. Runs on the gateway
  * verticle's event loop.
  */
@@ -27,7 +27,7 @@ final class BatchGate {
   /** Messages that may hold the gate at once. */
   static final int MAX_ACTIVE = 1;
   /**
-   * How long a message without a reply holds the gate. A region replies to a batch within a
+   * How long a message without a reply keeps the gate closed. A region replies to a batch within a
    * millisecond or two on loopback, so mostly a slow region reaches it: one in a GC pause, or
    * waiting for a forced write with {@code DURABILITY=sync}.
    */

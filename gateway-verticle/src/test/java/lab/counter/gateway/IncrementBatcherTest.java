@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link IncrementBatcher} and {@link BatchGate} against stand-in regions on a local event bus,
  * which reply after a delay so that increments queue up behind the message in flight. The
- * stand-in answers each increment with its amount as both counts, so a reply shows which increment
- * it belongs to; counter {@code fail} gets a 400, as an invalid one would from a region, and
- * counter {@code odd} gets a reply of another shape.
+ * stand-in replies to each increment with its amount as both counts, so a reply shows which
+ * increment it belongs to. Counter {@code fail} gets a 400, as an invalid one would from a region,
+ * and counter {@code odd} gets a reply of another shape.
  */
 @DisplayName("IncrementBatcher and BatchGate")
 class IncrementBatcherTest {
@@ -44,7 +44,7 @@ class IncrementBatcherTest {
 
   private Vertx vertx;
   private final List<Received> received = new CopyOnWriteArrayList<>();
-  /** Regions whose stand-in never answers. */
+  /** Regions whose stand-in never replies. */
   private final List<String> silent = new CopyOnWriteArrayList<>();
   private volatile boolean shortReplies;
   private volatile long replyDelayMs = REPLY_DELAY_MS;
@@ -171,7 +171,12 @@ class IncrementBatcherTest {
     onContext(() -> {
       IncrementBatcher batcher = batcher(region, new BatchGate(vertx));
       for (int i = 0; i < count; i++) {
-        String name = i == 4 ? "fail" : i == 5 ? "odd" : "c" + i;
+        String name = "c" + i;
+        if (i == 4) {
+          name = "fail";
+        } else if (i == 5) {
+          name = "odd";
+        }
         replies.add(batcher.send(new IncrementBatch.Increment(name, i + 1, "k" + i), false));
       }
     });

@@ -62,7 +62,7 @@ final class RegionNode {
   Future<JsonObject> increment(JsonObject body, String headerKey) {
     String name = RequestFields.counterName(body);
     long amount = RequestFields.positiveLong(body, "amount", 1);
-    return increment(name, amount, RequestFields.idempotencyKey(headerKey, body));
+    return apply(name, amount, RequestFields.idempotencyKey(headerKey, body));
   }
 
   /**
@@ -77,6 +77,11 @@ final class RegionNode {
     RequestFields.counterName(name);
     RequestFields.positiveAmount(amount);
     RequestFields.idempotencyKey(key);
+    return apply(name, amount, key);
+  }
+
+  /** Applies an increment whose fields are already valid; the HTTP path checks them only once. */
+  private Future<JsonObject> apply(String name, long amount, String key) {
     if (!ready) {
       throw ApiError.unavailable("starting", "node " + self.nodeId() + " is still loading its state from its peers; retry shortly");
     }
