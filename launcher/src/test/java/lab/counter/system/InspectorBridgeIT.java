@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
@@ -47,12 +48,19 @@ class InspectorBridgeIT {
 
   private LabProcesses lab;
   private Vertx vertx;
+  /**
+   * One client for every socket of a test, held in a field. Vert.x closes a client once nothing
+   * refers to it, so a client created per connection and dropped could be collected during a
+   * handshake, which then failed with "Connection closed while handshake in process".
+   */
+  private WebSocketClient webSocketClient;
   private int gatewayPort;
 
   @BeforeEach
   void setUp(LabProcesses lab) {
     this.lab = lab;
     this.vertx = Vertx.vertx();
+    this.webSocketClient = vertx.createWebSocketClient(new WebSocketClientOptions().setClosingTimeout(CLOSING_TIMEOUT_S));
     this.gatewayPort = URI.create(lab.url("gateway", "/")).getPort();
   }
 
@@ -188,7 +196,7 @@ class InspectorBridgeIT {
     if (origin != null) {
       options.addHeader("Origin", origin);
     }
-    WebSocket socket = await(vertx.createWebSocketClient(new WebSocketClientOptions().setClosingTimeout(CLOSING_TIMEOUT_S)).connect(options));
+    WebSocket socket = await(webSocketClient.connect(options));
     return new BridgeClient(vertx, socket);
   }
 
