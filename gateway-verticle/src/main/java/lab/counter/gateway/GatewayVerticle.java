@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -88,8 +87,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
           directory = NodeDirectory.start(vertx, self, presenceIntervalMillis);
           regionRouter = new RegionRouter(vertx, regions, directory, requestTimeoutMillis, Metrics.registry());
           comparison = new ConsistencyComparison(vertx, regionRouter, wanLatency, strongTimeoutMillis);
-          HttpServerOptions options = HttpSupport.withWebSocketCompression(HttpSupport.serverOptions(maxBodyBytes));
-          return HttpSupport.createServer(vertx, router(), options).listen(self.httpPort(), host);
+          return HttpSupport.createServer(vertx, router(), maxBodyBytes).listen(self.httpPort(), host);
         })
         .andThen(listening -> {
           server = listening.result();

@@ -97,8 +97,7 @@ public final class HttpSupport {
    *
    * <p>WebSocket compression is off. When on, as by default, every connection gets a handler that
    * inspects each HTTP response for a WebSocket upgrade, which cost a region node 3% of its event
-   * loop. The gateway, which serves the inspector's WebSocket, turns it back on
-   * ({@link #withWebSocketCompression}).
+   * loop. Only the inspector page uses a WebSocket, and its messages are small.
    */
   public static HttpServerOptions serverOptions(long maxBodyBytes) {
     int formLimit = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE);
@@ -112,26 +111,12 @@ public final class HttpSupport {
   }
 
   /**
-   * Returns {@code options} with Vert.x's default WebSocket compression (per frame and per
-   * message) back on, for a server that serves WebSockets. With both off, the gateway's bridge
-   * WebSocket sometimes closed during the handshake or the close in the system tests.
-   */
-  public static HttpServerOptions withWebSocketCompression(HttpServerOptions options) {
-    return options.setPerMessageWebSocketCompressionSupported(true).setPerFrameWebSocketCompressionSupported(true);
-  }
-
-  /**
    * Creates an HTTP server with {@link #serverOptions} that responds to requests the HTTP decoder
    * rejects (a request line or headers too long, a malformed header) with a JSON error, like every
    * other error, instead of an empty body.
    */
   public static HttpServer createServer(io.vertx.core.Vertx vertx, Router router, long maxBodyBytes) {
-    return createServer(vertx, router, serverOptions(maxBodyBytes));
-  }
-
-  /** Creates an HTTP server like {@link #createServer(io.vertx.core.Vertx, Router, long)}, with {@code options}. */
-  public static HttpServer createServer(io.vertx.core.Vertx vertx, Router router, HttpServerOptions options) {
-    return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(HttpSupport::invalidRequest);
+    return vertx.createHttpServer(serverOptions(maxBodyBytes)).requestHandler(router).invalidRequestHandler(HttpSupport::invalidRequest);
   }
 
   private static void invalidRequest(HttpServerRequest request) {
