@@ -476,6 +476,7 @@ class RegionVerticleTest {
         })
         .onComplete(testContext.succeeding(response -> testContext.verify(() -> {
           assertJsonError(response, 405, "method not allowed", "GET /increment");
+          assertThat(response.getHeader("Allow")).as("the methods of /increment").isEqualTo("POST");
           wrongMethod.flag();
         })));
   }

@@ -17,12 +17,15 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Set;
+import java.util.TreeSet;
 import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.metrics.Metrics;
 import lab.counter.common.metrics.RequestMetrics;
@@ -59,9 +62,31 @@ public final class HttpSupport {
         "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(400, ctx -> sendError(ctx, ApiError.badRequest("bad request",
         "the request could not be parsed, for example a path with an invalid percent-encoding")));
-    router.errorHandler(405, ctx -> sendError(ctx, new ApiError(405, "method not allowed",
-        ctx.request().method() + " is not supported on " + ctx.request().path())));
+    router.errorHandler(405, ctx -> {
+      String allowed = allowedMethods(router, ctx.request().path());
+      if (!allowed.isEmpty()) {
+        // RFC 9110, section 15.5.6: a 405 response lists the methods the resource supports.
+        ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
+      }
+      sendError(ctx, new ApiError(405, "method not allowed",
+          ctx.request().method() + " is not supported on " + ctx.request().path() + "; use " + allowed));
+    });
     return router;
+  }
+
+  /**
+   * Returns the methods of the routes whose template fits {@code path}, sorted and separated by
+   * commas, as the {@code Allow} header lists them. Routes without a method (filters such as the
+   * admin check) are left out.
+   */
+  static String allowedMethods(Router router, String path) {
+    Set<String> methods = new TreeSet<>();
+    for (Route route : router.getRoutes()) {
+      if (route.getPath() != null && route.methods() != null && RequestMetrics.matchesTemplate(route.getPath(), path)) {
+        route.methods().forEach(method -> methods.add(method.name()));
+      }
+    }
+    return String.join(", ", methods);
   }
 
   /**

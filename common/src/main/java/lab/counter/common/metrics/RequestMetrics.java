@@ -130,7 +130,7 @@ public final class RequestMetrics {
   }
 
   /** Returns whether {@code path} fits {@code template}, whose {@code :name} segments match any one segment and a trailing {@code *} the rest. */
-  static boolean matchesTemplate(String template, String path) {
+  public static boolean matchesTemplate(String template, String path) {
     if (path == null) {
       return false;
     }
