@@ -37,7 +37,6 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final String ALL_REGIONS = "all";
-  private static final String IDEMPOTENCY_HEADER = Headers.IDEMPOTENCY_KEY;
 
   private final ServiceIdentity self;
   private final String host;
@@ -126,7 +125,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     long amount = RequestFields.positiveLong(body, "amount", 1);
     String region = RequestFields.optionalString(body, "region");
     // Checked here as the region would, since the key decides where the increment goes.
-    String key = RequestFields.idempotencyKey(ctx.request().getHeader(IDEMPOTENCY_HEADER), body);
+    String key = RequestFields.idempotencyKey(RequestFields.idempotencyHeader(ctx.request().headers()), body);
     String requestedRouting = routingOf(body, region);
     String home = key == null ? null : regionRouter.homeOf(key);
     if (home != null && region != null && !region.equals(home)) {

@@ -229,7 +229,7 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   }
 
   private void increment(RoutingContext ctx) {
-    HttpSupport.respond(ctx, node.increment(HttpSupport.jsonBody(ctx), ctx.request().getHeader(IDEMPOTENCY_HEADER)));
+    HttpSupport.respond(ctx, node.increment(HttpSupport.jsonBody(ctx), RequestFields.idempotencyHeader(ctx.request().headers())));
   }
 
   private void readCounter(RoutingContext ctx) {

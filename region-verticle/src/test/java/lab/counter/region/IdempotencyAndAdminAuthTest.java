@@ -110,6 +110,25 @@ class IdempotencyAndAdminAuthTest {
   }
 
   @Test
+  @DisplayName("two Idempotency-Key headers get 400")
+  void repeatedKeyHeaderRejected() throws Exception {
+    String counter = "bad_key_repeated";
+    HttpRequest request = HttpRequest.newBuilder(uri("/increment"))
+        .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", "key-a")
+        .header("Idempotency-Key", "key-b")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("counter_name", counter).encode()))
+        .build();
+
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    assertThat(new JsonObject(response.body()).getString("detail")).as(response.body()).contains("2 Idempotency-Key headers");
+    assertThat(totalOf(counter)).as("nothing counted").isZero();
+  }
+
+  @Test
   @DisplayName("non-string idempotency_key gets 400")
   void nonStringKeyRejected() throws Exception {
     String counter = "bad_key_number";

@@ -1,6 +1,8 @@
 package lab.counter.common.http;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
+import lab.counter.common.protocol.Headers;
 
 /** Validation of the fields the HTTP and event-bus APIs share, each failure a 400 {@link ApiError}. */
 public final class RequestFields {
@@ -85,6 +87,24 @@ public final class RequestFields {
       throw ApiError.badRequest("invalid idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
     }
     return idempotencyKey(header != null ? header : (String) field);
+  }
+
+  /**
+   * Returns the value of the request's {@code Idempotency-Key} header, or null when it has none.
+   *
+   * @throws ApiError 400 when the header is repeated, because the key to use would be a guess
+   */
+  public static String idempotencyHeader(MultiMap headers) {
+    String first = headers.get(Headers.IDEMPOTENCY_KEY);
+    if (first == null) {
+      return null;
+    }
+    int count = headers.getAll(Headers.IDEMPOTENCY_KEY).size();
+    if (count > 1) {
+      throw ApiError.badRequest("invalid idempotency_key",
+          "the request has " + count + " Idempotency-Key headers; send one");
+    }
+    return first;
   }
 
   /**

@@ -3,6 +3,7 @@ package lab.counter.common.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,21 @@ class RequestFieldsTest {
     assertThat(RequestFields.abbreviate("a".repeat(38) + EMOJI + "tail")).isEqualTo("a".repeat(38) + EMOJI + "...");
     assertThat(RequestFields.abbreviate("short")).isEqualTo("short");
     assertThat(RequestFields.abbreviate("b".repeat(90), 80)).hasSize(83);
+  }
+
+  @Test
+  @DisplayName("one Idempotency-Key header is read, two are rejected")
+  void idempotencyHeaderCount() {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    assertThat(RequestFields.idempotencyHeader(headers)).isNull();
+
+    headers.add("idempotency-key", "key-a");
+    assertThat(RequestFields.idempotencyHeader(headers)).isEqualTo("key-a");
+
+    headers.add("Idempotency-Key", "key-b");
+    assertThatThrownBy(() -> RequestFields.idempotencyHeader(headers))
+        .isInstanceOf(ApiError.class)
+        .hasMessageContaining("2 Idempotency-Key headers");
   }
 
   @Test
