@@ -52,6 +52,9 @@ final class IncrementBatcher {
   private final DeliveryOptions options;
   private final Counter batchesSent;
   private final Counter incrementsBatched;
+  /** Messages sent, one increment or several; the two counters above count only messages of several. */
+  private long messagesSent;
+  private long incrementsSent;
 
   private record Pending(IncrementBatch.Increment increment, boolean rotating, Promise<JsonObject> reply) {}
 
@@ -94,11 +97,14 @@ final class IncrementBatcher {
     return pending.reply().future();
   }
 
-  /** Returns the batch messages sent and the increments they carried, for the gateway's status. */
+  /**
+   * Returns the messages sent, whatever their size, the increments they carried, the increments
+   * waiting and the messages without a reply yet, for the gateway's status.
+   */
   JsonObject status() {
     return new JsonObject()
-        .put("batches_sent", (long) batchesSent.count())
-        .put("increments_batched", (long) incrementsBatched.count())
+        .put("messages_sent", messagesSent)
+        .put("increments_sent", incrementsSent)
         .put("queued", queue.size())
         .put("in_flight", inFlight);
   }
@@ -119,6 +125,8 @@ final class IncrementBatcher {
       batch.add(pending);
       increments.add(pending.increment());
     }
+    messagesSent++;
+    incrementsSent += batch.size();
     if (batch.size() > 1) {
       batchesSent.increment();
       incrementsBatched.increment(batch.size());

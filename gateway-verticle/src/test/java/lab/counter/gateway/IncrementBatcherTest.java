@@ -12,8 +12,10 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import lab.counter.common.http.ApiError;
 import lab.counter.common.protocol.Actions;
 import lab.counter.common.protocol.Addresses;
@@ -95,6 +97,31 @@ class IncrementBatcherTest {
     assertThat(received).extracting(message -> message.increments().size())
         .as("the first goes at once, the rest wait for it").containsExactly(BatchGate.MAX_ACTIVE, 10 - BatchGate.MAX_ACTIVE);
     assertThat(received.get(1).increments().get(0)).isEqualTo(new IncrementBatch.Increment("c1", 2, "k1"));
+  }
+
+  @Test
+  @DisplayName("status counts messages of one increment too")
+  void statusCountsEveryMessage() throws Exception {
+    AtomicReference<IncrementBatcher> batcher = new AtomicReference<>();
+    List<Future<JsonObject>> replies = new ArrayList<>();
+    onContext(() -> {
+      batcher.set(batcher(EAST, new BatchGate(vertx)));
+      for (int i = 0; i < 3; i++) {
+        replies.add(batcher.get().send(new IncrementBatch.Increment("c" + i, 1, null), false));
+      }
+    });
+    awaitAll(replies);
+    List<Future<JsonObject>> alone = new ArrayList<>();
+    onContext(() -> alone.add(batcher.get().send(new IncrementBatch.Increment("c9", 1, null), false)));
+    awaitAll(alone);
+
+    CompletableFuture<JsonObject> read = new CompletableFuture<>();
+    onContext(() -> read.complete(batcher.get().status()));
+    JsonObject status = read.get(5, TimeUnit.SECONDS);
+    assertThat(status.getLong("messages_sent")).as(status.encode()).isEqualTo(3);
+    assertThat(status.getLong("increments_sent")).as(status.encode()).isEqualTo(4);
+    assertThat(status.getInteger("queued")).as(status.encode()).isZero();
+    assertThat(status.getInteger("in_flight")).as(status.encode()).isZero();
   }
 
   @Test
