@@ -133,7 +133,7 @@ public final class StrongCounterVerticle extends VerticleBase implements Service
   }
 
   private void handleIncrement(RoutingContext ctx) {
-    IncrementRequest request = IncrementRequest.parse(HttpSupport.jsonBody(ctx));
+    IncrementRequest request = IncrementRequest.parse(HttpSupport.jsonBody(ctx), RequestFields.idempotencyHeader(ctx.request().headers()));
     HttpSupport.respond(ctx, service.increment(request.counter(), request.amount(), request.opId()));
   }
 
@@ -143,16 +143,17 @@ public final class StrongCounterVerticle extends VerticleBase implements Service
   }
 
   private void onApiMessage(Message<Object> message) {
-    HttpSupport.reply(message, handleApi(message.headers().get(Headers.ACTION), message.body()));
+    HttpSupport.reply(message, handleApi(message.headers().get(Headers.ACTION), message.body(),
+        message.headers().get(Headers.IDEMPOTENCY_KEY)));
   }
 
-  private Future<JsonObject> handleApi(String action, Object body) {
+  private Future<JsonObject> handleApi(String action, Object body, String idempotencyHeader) {
     try {
       if (!(body instanceof JsonObject json)) {
         throw ApiError.badRequest("invalid JSON", "the request body must be a JSON object");
       }
       if (Actions.INCREMENT.equals(action)) {
-        IncrementRequest request = IncrementRequest.parse(json);
+        IncrementRequest request = IncrementRequest.parse(json, idempotencyHeader);
         return service.increment(request.counter(), request.amount(), request.opId());
       }
       if (Actions.GET.equals(action)) {
@@ -178,7 +179,7 @@ public final class StrongCounterVerticle extends VerticleBase implements Service
         .put("service", ServiceIdentity.STRONG_SERVICE)
         .put("description", "strong counter: each increment is applied on every region's nodes or nowhere")
         .put("routes", new JsonArray()
-            .add(route("POST", "/increment", "add amount (default 1) to counter_name; op_id makes retries count once"))
+            .add(route("POST", "/increment", "add amount (default 1) to counter_name; op_id (or idempotency_key) makes retries count once"))
             .add(route("GET", "/counter/{name}", "read a counter from every reachable replica"))
             .add(route("GET", "/health", "liveness, the live nodes of each region, and whether writes can succeed"))
             .add(route("GET", "/metrics", "Prometheus metrics")));

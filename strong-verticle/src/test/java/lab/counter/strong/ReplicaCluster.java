@@ -124,6 +124,11 @@ final class ReplicaCluster {
     return client.post("/increment").sendJsonObject(body);
   }
 
+  /** Sends {@code POST /increment} with a JSON body and an {@code Idempotency-Key} header. */
+  Future<HttpResponse<Buffer>> increment(JsonObject body, String idempotencyKey) {
+    return client.post("/increment").putHeader("Idempotency-Key", idempotencyKey).sendJsonObject(body);
+  }
+
   /** Sends {@code POST /increment} with {@code body} as it is, labelled as JSON. */
   Future<HttpResponse<Buffer>> incrementRaw(String body) {
     return client.post("/increment").putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body));

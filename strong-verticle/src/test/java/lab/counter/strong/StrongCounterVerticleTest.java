@@ -156,6 +156,32 @@ class StrongCounterVerticleTest {
   }
 
   @Test
+  void idempotencyKeyActsAsOpId(VertxTestContext testContext) {
+    JsonObject byField = increment("signups", 2).put("idempotency_key", "signup-7");
+    cluster.increment(byField)
+        .compose(first -> cluster.increment(byField).map(second -> List.of(first, second)))
+        .compose(both -> {
+          testContext.verify(() -> {
+            assertThat(both.get(0).statusCode()).as(both.get(0).bodyAsString()).isEqualTo(200);
+            assertThat(both.get(1).bodyAsJsonObject()).isEqualTo(both.get(0).bodyAsJsonObject());
+            assertThat(both.get(0).bodyAsJsonObject().getString("op_id")).isEqualTo("signup-7");
+          });
+          return cluster.increment(increment("signups", 2), "signup-7");
+        })
+        .compose(byHeader -> {
+          testContext.verify(() -> {
+            assertThat(byHeader.statusCode()).as(byHeader.bodyAsString()).isEqualTo(200);
+            assertThat(byHeader.bodyAsJsonObject().getLong("value")).as("a replay").isEqualTo(2);
+          });
+          return cluster.increment(increment("signups", 2), "signup-8");
+        })
+        .onComplete(testContext.succeeding(another -> testContext.verify(() -> {
+          assertThat(another.bodyAsJsonObject().getLong("value")).as("a new key counts").isEqualTo(4);
+          testContext.completeNow();
+        })));
+  }
+
+  @Test
   void regionWithoutLiveNodeFailsAtOnce(VertxTestContext testContext) {
     AtomicLong startedAt = new AtomicLong();
     cluster.stopPresence("eu-west-1")
@@ -329,7 +355,9 @@ class StrongCounterVerticleTest {
         "{\"counter_name\": \"views\", \"amount\": null}",
         "{\"counter_name\": \"views\", \"op_id\": 42}",
         "{\"counter_name\": \"views\", \"op_id\": \"\"}",
-        "{\"counter_name\": \"views\", \"op_id\": \"" + tooLong + "\"}");
+        "{\"counter_name\": \"views\", \"op_id\": \"" + tooLong + "\"}",
+        "{\"counter_name\": \"views\", \"idempotency_key\": \"a b\"}",
+        "{\"counter_name\": \"views\", \"op_id\": \"op-1\", \"idempotency_key\": \"op-2\"}");
     List<Future<HttpResponse<Buffer>>> responses = new ArrayList<>();
     bodies.forEach(body -> responses.add(cluster.incrementRaw(body)));
     responses.add(cluster.get("/counter/bad%20name"));
