@@ -33,15 +33,15 @@ class HttpSupportAllowedMethodsTest {
   }
 
   @Test
-  @DisplayName("methods of every fitting route, sorted")
+  @DisplayName("methods of every fitting route, sorted, HEAD with GET")
   void methodsOfFittingRoutes() {
-    assertThat(HttpSupport.allowedMethods(router, "/admin/partition")).isEqualTo("GET, POST");
+    assertThat(HttpSupport.allowedMethods(router, "/admin/partition")).isEqualTo("GET, HEAD, POST");
   }
 
   @Test
   @DisplayName("a path parameter fits any segment")
   void parameterFitsSegment() {
-    assertThat(HttpSupport.allowedMethods(router, "/counter/views")).isEqualTo("GET");
+    assertThat(HttpSupport.allowedMethods(router, "/counter/views")).isEqualTo("GET, HEAD");
   }
 
   @Test
