@@ -70,12 +70,13 @@ public final class HttpSupport {
         "the request could not be parsed, for example a path with an invalid percent-encoding")));
     router.errorHandler(405, ctx -> {
       String allowed = allowedMethods(router, ctx.request().path());
+      String detail = ctx.request().method() + " is not supported on " + ctx.request().path();
       if (!allowed.isEmpty()) {
         // RFC 9110, section 15.5.6: a 405 response lists the methods the resource supports.
         ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
+        detail += "; use " + allowed;
       }
-      sendError(ctx, new ApiError(405, "method not allowed",
-          ctx.request().method() + " is not supported on " + ctx.request().path() + "; use " + allowed));
+      sendError(ctx, new ApiError(405, "method not allowed", detail));
     });
     return router;
   }
