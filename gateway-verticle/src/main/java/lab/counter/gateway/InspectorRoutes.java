@@ -59,6 +59,7 @@ public final class InspectorRoutes {
         .setDirectoryListing(false));
 
     router.route(BRIDGE_PATH + "/*").handler(InspectorRoutes::requireSameOrigin);
+    router.route(BRIDGE_PATH + "/websocket").handler(InspectorRoutes::requireWebSocketUpgrade);
     router.route(BRIDGE_PATH + "/*").subRouter(bridge(vertx));
     LOG.info("Inspector page at {}; the event-bus bridge at {}/* forwards only {} to browsers",
         PAGE_PATH, BRIDGE_PATH, Addresses.INSPECTOR);
@@ -123,6 +124,24 @@ public final class InspectorRoutes {
     LOG.debug("Rejected a bridge request from origin {} to host {}", origin, host);
     HttpSupport.sendError(ctx, new ApiError(403, "forbidden origin",
         "the event-bus bridge accepts only pages served by this gateway; origin was " + abbreviate(origin)));
+  }
+
+  /**
+   * Rejects a request to the raw WebSocket endpoint that is no WebSocket upgrade with a JSON 400.
+   * The SockJS handler would reply in plain text, and a missing {@code Sec-WebSocket-Key} would
+   * fail inside the handshake.
+   */
+  private static void requireWebSocketUpgrade(RoutingContext ctx) {
+    String upgrade = ctx.request().getHeader(HttpHeaders.UPGRADE);
+    String key = ctx.request().getHeader("Sec-WebSocket-Key");
+    if (upgrade != null && "websocket".equalsIgnoreCase(upgrade.trim()) && key != null && !key.isBlank()) {
+      ctx.next();
+      return;
+    }
+    LOG.debug("Rejected a bridge request without a WebSocket upgrade (Upgrade: {}, key present: {})", upgrade, key != null);
+    HttpSupport.sendError(ctx, ApiError.badRequest("not a WebSocket upgrade",
+        BRIDGE_PATH + "/websocket takes a WebSocket handshake (Upgrade: websocket and a Sec-WebSocket-Key header); "
+            + "open it with a WebSocket client such as the inspector page"));
   }
 
   /** Returns {@code host[:port]} of an origin, lower case, without the scheme's default port; empty when malformed. */

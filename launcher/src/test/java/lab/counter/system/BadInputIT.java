@@ -54,6 +54,7 @@ class BadInputIT {
         Arguments.of("gateway", "POST", "/admin/partition/us-east", "", 400),
         Arguments.of("gateway", "GET", "/api/counter/" + LONG_NAME, null, 400),
         Arguments.of("gateway", "GET", "/no/such/route", null, 404),
+        Arguments.of("gateway", "GET", "/eventbus/websocket", null, 400),
         Arguments.of("us-east", "POST", "/increment", "{not json", 400),
         Arguments.of("us-east", "POST", "/increment", "{\"counter_name\":\"bad_input\",\"amount\":0}", 400),
         Arguments.of("us-east", "POST", "/increment", "{\"counter_name\":\"bad\\u0001input\",\"amount\":1}", 400),

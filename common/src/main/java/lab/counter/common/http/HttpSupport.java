@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -251,6 +252,10 @@ public final class HttpSupport {
       sendError(ctx, ApiError.badRequest("invalid form body", "the body was sent as a form (Content-Type: "
           + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE) + ") and could not be decoded: " + firstLine(failure.getMessage())
           + "; send JSON with Content-Type: application/json"));
+    } else if (failure instanceof WebSocketHandshakeException) {
+      LOG.debug("Request {} {} had an invalid WebSocket handshake: {}", ctx.request().method(), ctx.request().path(),
+          failure.getMessage());
+      sendError(ctx, ApiError.badRequest("invalid WebSocket handshake", firstLine(failure.getMessage())));
     } else if (failure instanceof HttpClosedException) {
       // The client closed the connection before the response, so no error can be sent.
       LOG.debug("Request {} {} ended: the client closed the connection", ctx.request().method(), ctx.request().path());
