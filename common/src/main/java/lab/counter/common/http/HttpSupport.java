@@ -60,6 +60,7 @@ public final class HttpSupport {
     // Vert.x writes no body in an HTTP/1.1 response to HEAD (HttpSupportHeadTest checks the bytes),
     // so routing it as a GET is enough. This route runs before the request metrics, which then
     // record the request once, as a GET.
+    // NOTE: HTTP/2 cleartext (h2c) is unchecked: a JDK client that upgraded to it once read a body.
     router.route().order(-2).method(HttpMethod.HEAD).handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
     RequestMetrics.install(router, Metrics.registry(), MetricNames.httpRequests(service), MetricNames.httpRequestDuration(service));
     router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));

@@ -2,7 +2,6 @@ package lab.counter.common.protocol;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ import java.util.List;
  * {@link SyncMessageCodec#decodeFromWire}, {@link #decodeFromWire} never throws; it returns an
  * {@link IncrementBatch.Malformed} with the reason.
  */
-public final class IncrementBatchCodec implements MessageCodec<IncrementBatch, IncrementBatch> {
+public final class IncrementBatchCodec extends ImmutableMessageCodec<IncrementBatch> {
 
   /** The codec's name, which every batch request and reply sets in its {@code DeliveryOptions}. */
   public static final String NAME = "counter-increments";
@@ -60,33 +59,18 @@ public final class IncrementBatchCodec implements MessageCodec<IncrementBatch, I
   /** Minimum size of an increment: an empty counter name, an amount and an absent key, one byte each. */
   private static final int MIN_INCREMENT_BYTES = 3;
 
+  public IncrementBatchCodec() {
+    super(NAME);
+  }
+
   /**
    * Registers the codec on {@code eventBus} unless it already is: a gateway and counter nodes may
    * share one Vert.x instance, as in tests.
    */
   public static void register(EventBus eventBus) {
-    try {
-      eventBus.registerCodec(new IncrementBatchCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // Another verticle of this Vert.x instance registered it first; the codec is stateless.
-    }
+    registerOnce(eventBus, new IncrementBatchCodec());
   }
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
-  }
-
-  /** Returns {@code message} itself: requests and replies are immutable, so a local consumer may share them. */
-  @Override
-  public IncrementBatch transform(IncrementBatch message) {
-    return message;
-  }
 
   /**
    * Appends the length-prefixed binary form of {@code message}.

@@ -2,7 +2,6 @@ package lab.counter.common.protocol;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.MessageCodec;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -41,7 +40,7 @@ import lab.counter.common.http.RequestFields;
  * the first call to {@code Message.body()}, and an exception there would escape the consumer's
  * handler.
  */
-public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMessage> {
+public final class SyncMessageCodec extends ImmutableMessageCodec<SyncMessage> {
 
   /** The codec's name, which every sync request and reply sets in its {@code DeliveryOptions}. */
   public static final String NAME = "counter-sync";
@@ -67,33 +66,18 @@ public final class SyncMessageCodec implements MessageCodec<SyncMessage, SyncMes
   /** Maximum map capacity allocated up front, whatever count a message claims. */
   private static final int MAX_PRESIZED_COUNTERS = 1 << 16;
 
+  public SyncMessageCodec() {
+    super(NAME);
+  }
+
   /**
    * Registers the codec on {@code eventBus} unless it already is: several counter nodes may share
    * one Vert.x instance, as in tests.
    */
   public static void register(EventBus eventBus) {
-    try {
-      eventBus.registerCodec(new SyncMessageCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // Another node of this Vert.x instance registered it first; the codec is stateless.
-    }
+    registerOnce(eventBus, new SyncMessageCodec());
   }
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
-  }
-
-  /** Returns {@code message} itself: requests and replies are immutable, so a local consumer may share them. */
-  @Override
-  public SyncMessage transform(SyncMessage message) {
-    return message;
-  }
 
   /**
    * Appends the length-prefixed binary form of {@code message}.
