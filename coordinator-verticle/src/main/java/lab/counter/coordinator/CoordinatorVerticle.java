@@ -101,7 +101,8 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
   private Router router() {
     Router router = HttpSupport.createRouter(vertx, maxBodyBytes, ServiceIdentity.COORDINATOR_SERVICE);
     router.get("/global/counter/:name").handler(this::globalCounter);
-    router.get("/global/counters").handler(ctx -> HttpSupport.respond(ctx, view.counters(limit(ctx.queryParams().get("limit")))));
+    router.get("/global/counters").handler(ctx ->
+        HttpSupport.respond(ctx, view.counters(ctx.queryParams().get("after"), limit(ctx.queryParams().get("limit")))));
     router.get("/global/status").handler(ctx -> HttpSupport.respond(ctx, view.status()));
     router.post("/global/force-sync").handler(HttpSupport.adminAuth(adminToken));
     router.post("/global/partition").handler(HttpSupport.adminAuth(adminToken));
@@ -111,7 +112,7 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
     router.get("/").handler(ctx -> HttpSupport.ok(ctx, new JsonObject()
         .put("service", "coordinator")
         .put("regions", new JsonArray(regions))
-        .put("routes", new JsonArray(List.of("GET /global/counter/{name}", "GET /global/counters", "GET /global/status",
+        .put("routes", new JsonArray(List.of("GET /global/counter/{name}", "GET /global/counters?limit=&after=", "GET /global/status",
             "POST /global/force-sync", "POST /global/partition?region=<region|all>&enabled=true|false", "GET /health", "GET /metrics")))));
     return router;
   }
@@ -149,7 +150,8 @@ public final class CoordinatorVerticle extends VerticleBase implements ServiceVe
       result = switch (action) {
         case Actions.GLOBAL_COUNTER -> view.counter(RequestFields.counterName(body));
         // Checked like the HTTP route's limit, so a bad limit is a 400 rather than a list with every region unavailable.
-        case Actions.GLOBAL_COUNTERS -> view.counters(limit(body.getValue("limit") == null ? null : String.valueOf(body.getValue("limit"))));
+        case Actions.GLOBAL_COUNTERS -> view.counters(RequestFields.optionalString(body, "after"),
+            limit(body.getValue("limit") == null ? null : String.valueOf(body.getValue("limit"))));
         case Actions.GLOBAL_STATUS -> view.status();
         case Actions.FORCE_SYNC -> forceSync();
         case Actions.PARTITION -> partition(body.getString("region"), body.getBoolean("enabled"));

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import lab.counter.common.cluster.NodeDirectory;
@@ -93,18 +95,26 @@ final class GlobalView {
     });
   }
 
-  /** Returns the counters every region holds, with each region's total, up to {@code limit} names per region. */
-  Future<JsonObject> counters(int limit) {
-    return timed("counters", () -> counterList(limit));
+  /**
+   * Returns up to {@code limit} counter names after {@code after} (from the first when null), in
+   * name order, with each region's total. A region whose page was cut may have more names past its
+   * last one, so the list ends at the smallest such last name. Each listed counter then has the
+   * total of every region that replied, and {@code truncated} says that another page may follow.
+   */
+  Future<JsonObject> counters(String after, int limit) {
+    return timed("counters", () -> counterList(after, limit));
   }
 
-  private Future<JsonObject> counterList(int limit) {
+  private Future<JsonObject> counterList(String after, int limit) {
     JsonObject request = new JsonObject().put("limit", limit);
+    if (after != null) {
+      request.put("after", after);
+    }
     List<Future<JsonObject>> replies = regions.stream().map(region -> ask(region, Actions.LIST, request)).toList();
     return Future.join(replies).transform(ignored -> {
-      Map<String, JsonObject> byName = new TreeMap<>();
+      TreeMap<String, JsonObject> byName = new TreeMap<>();
       JsonObject unavailable = new JsonObject();
-      boolean truncated = false;
+      String end = null;
       for (int i = 0; i < regions.size(); i++) {
         String region = regions.get(i);
         if (replies.get(i).failed()) {
@@ -112,14 +122,19 @@ final class GlobalView {
           continue;
         }
         JsonObject reply = replies.get(i).result();
-        truncated |= reply.getBoolean("truncated", false);
-        reply.getJsonObject("counters").forEach(entry ->
-            byName.computeIfAbsent(entry.getKey(), key -> new JsonObject()).put(region, entry.getValue()));
+        JsonObject page = reply.getJsonObject("counters");
+        page.forEach(entry -> byName.computeIfAbsent(entry.getKey(), key -> new JsonObject()).put(region, entry.getValue()));
+        if (reply.getBoolean("truncated", false)) {
+          String last = new TreeSet<>(page.fieldNames()).last();
+          end = end == null || last.compareTo(end) < 0 ? last : end;
+        }
       }
+      boolean truncated = end != null;
+      SortedMap<String, JsonObject> listed = truncated ? byName.headMap(end, true) : byName;
       JsonObject counters = new JsonObject();
-      byName.forEach(counters::put);
+      listed.forEach(counters::put);
       return Future.succeededFuture(new JsonObject()
-          .put("count", byName.size())
+          .put("count", listed.size())
           .put("truncated", truncated)
           .put("counters", counters)
           .put("unavailable_regions", unavailable));

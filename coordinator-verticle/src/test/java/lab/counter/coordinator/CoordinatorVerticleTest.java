@@ -162,6 +162,43 @@ class CoordinatorVerticleTest {
   }
 
   @Test
+  @DisplayName("global counters paged with after")
+  void globalCountersPaged(VertxTestContext testContext) {
+    Checkpoint firstPage = testContext.checkpoint();
+    Checkpoint secondPage = testContext.checkpoint();
+
+    // With limit 2, east's page ends at delta and west's at beta. West also has delta, so a first
+    // page that went on to delta would show it without west's total.
+    incrementRegion(east, "alpha", 1)
+        .compose(done -> incrementRegion(east, "delta", 3))
+        .compose(done -> incrementRegion(east, "gamma", 5))
+        .compose(done -> incrementRegion(west, "alpha", 4))
+        .compose(done -> incrementRegion(west, "beta", 2))
+        .compose(done -> incrementRegion(west, "delta", 6))
+        .compose(done -> http.getJson(port, "/global/counters?limit=2"))
+        .compose(list -> {
+          testContext.verify(() -> {
+            JsonObject counters = list.getJsonObject("counters");
+            assertThat(counters.fieldNames()).containsExactly("alpha", "beta");
+            assertThat(list.getInteger("count")).isEqualTo(2);
+            assertThat(list.getBoolean("truncated")).isTrue();
+            assertThat(counters.getJsonObject("alpha").getMap()).containsExactlyInAnyOrderEntriesOf(Map.of(EAST, 1, WEST, 4));
+            assertThat(counters.getJsonObject("beta").getMap()).containsExactly(Map.entry(WEST, 2));
+            firstPage.flag();
+          });
+          return http.getJson(port, "/global/counters?limit=2&after=beta");
+        })
+        .onComplete(testContext.succeeding(list -> testContext.verify(() -> {
+          JsonObject counters = list.getJsonObject("counters");
+          assertThat(counters.fieldNames()).containsExactly("delta", "gamma");
+          assertThat(list.getBoolean("truncated")).isFalse();
+          assertThat(counters.getJsonObject("delta").getMap()).containsExactlyInAnyOrderEntriesOf(Map.of(EAST, 3, WEST, 6));
+          assertThat(counters.getJsonObject("gamma").getMap()).containsExactly(Map.entry(EAST, 5));
+          secondPage.flag();
+        })));
+  }
+
+  @Test
   @DisplayName("global status lists nodes and lag")
   void globalStatus(VertxTestContext testContext) {
     Checkpoint status = testContext.checkpoint();

@@ -166,7 +166,11 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
 
   private void counters(RoutingContext ctx) {
     String limit = ctx.queryParams().get("limit");
+    String after = ctx.queryParams().get("after");
     JsonObject request = new JsonObject();
+    if (after != null) {
+      request.put("after", after);
+    }
     if (limit != null) {
       try {
         request.put("limit", Integer.parseInt(limit));
@@ -238,7 +242,7 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
         .put("service", "gateway")
         .put("regions", new JsonArray(regions))
         .put("routes", new JsonArray(List.of(
-            "POST /api/increment", "GET /api/counter/{name}", "GET /api/counters", "GET /api/status", "POST /api/compare",
+            "POST /api/increment", "GET /api/counter/{name}", "GET /api/counters?limit=&after=", "GET /api/status", "POST /api/compare",
             "POST /admin/partition/{region|all}?enabled=true|false", "POST /admin/latency?enabled=true|false", "POST /admin/force-sync", "GET /health", "GET /metrics")));
   }
 

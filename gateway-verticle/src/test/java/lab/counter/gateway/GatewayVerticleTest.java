@@ -438,10 +438,11 @@ class GatewayVerticleTest {
   }
 
   @Test
-  @DisplayName("counters list rejects a bad limit")
+  @DisplayName("counters list pages, rejects bad limit")
   void countersLimitValidated(VertxTestContext testContext) {
     List<String> badLimits = List.of("0", "10001", "-1", "abc");
     Checkpoint listed = testContext.checkpoint();
+    Checkpoint pastLastName = testContext.checkpoint();
     Checkpoint rejected = testContext.checkpoint(badLimits.size());
     int coordinatorPort = TestHttp.freePort();
 
@@ -454,6 +455,14 @@ class GatewayVerticleTest {
             assertThat(list.getJsonObject("counters").getJsonObject("listed").getMap()).containsExactly(Map.entry(EAST, 1));
             assertThat(list.getJsonObject("unavailable_regions")).isEmpty();
             listed.flag();
+          });
+          return http.getJson(gatewayPort, "/api/counters?after=listed");
+        })
+        .compose(list -> {
+          testContext.verify(() -> {
+            assertThat(list.getInteger("count")).isZero();
+            assertThat(list.getJsonObject("counters")).isEmpty();
+            pastLastName.flag();
           });
           return inOrder(badLimits, limit -> http.get(gatewayPort, "/api/counters?limit=" + limit).map(response -> {
             testContext.verify(() -> {
