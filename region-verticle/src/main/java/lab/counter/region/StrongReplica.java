@@ -220,7 +220,7 @@ public final class StrongReplica {
     }
     long current = values.getOrDefault(counter, 0L);
     if (current > Long.MAX_VALUE - amount) {
-      throw ApiError.badRequest("invalid amount", "adding " + amount + " to counter " + counter
+      throw ApiError.badRequest("overflow", "adding " + amount + " to counter " + counter
           + " (value " + current + ") would exceed the maximum " + Long.MAX_VALUE);
     }
     // A repeated prepare of the op that has locked the counter renews its lease.
@@ -238,7 +238,7 @@ public final class StrongReplica {
     if (current > Long.MAX_VALUE - amount) {
       LOG.error("Node {} cannot commit op {}: counter {} (value {}) +{} would overflow", self.nodeId(), opId, counter,
           current, amount);
-      throw ApiError.badRequest("invalid amount", "committing op " + opId + " would make counter " + counter
+      throw ApiError.badRequest("overflow", "committing op " + opId + " would make counter " + counter
           + " exceed the maximum " + Long.MAX_VALUE);
     }
     Prepared holder = prepared.get(counter);

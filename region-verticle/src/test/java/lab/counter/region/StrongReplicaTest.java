@@ -193,7 +193,7 @@ class StrongReplicaTest {
         .compose(rejected -> {
           testContext.verify(() -> {
             assertThat(rejected.status()).isEqualTo(400);
-            assertThat(rejected.error()).isEqualTo("invalid amount");
+            assertThat(rejected.error()).isEqualTo("overflow");
           });
           return send(Actions.READ, counter("views"));
         })

@@ -399,7 +399,7 @@ class StrongCounterVerticleTest {
         .compose(overflow -> {
           testContext.verify(() -> {
             assertThat(overflow.statusCode()).isEqualTo(400);
-            assertThat(overflow.bodyAsJsonObject().getString("error")).isEqualTo("invalid amount");
+            assertThat(overflow.bodyAsJsonObject().getString("error")).isEqualTo("overflow");
           });
           return cluster.readReplicas("big");
         })
