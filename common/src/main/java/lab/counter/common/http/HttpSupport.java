@@ -23,6 +23,7 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -253,6 +254,12 @@ public final class HttpSupport {
       sendError(ctx, ApiError.badRequest("invalid form body", "the body was sent as a form (Content-Type: "
           + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE) + ") and could not be decoded: " + firstLine(failure.getMessage())
           + "; send JSON with Content-Type: application/json"));
+    } else if (failure instanceof HttpException http && http.getStatusCode() >= 400 && http.getStatusCode() < 500) {
+      // vertx-web raises these for malformed requests, such as a query string with an invalid percent-encoding.
+      String reason = http.getPayload() != null ? http.getPayload() : http.getMessage();
+      String detail = http.getCause() == null ? reason : reason + ": " + http.getCause().getMessage();
+      LOG.debug("Request {} {} was rejected with {}: {}", ctx.request().method(), ctx.request().path(), http.getStatusCode(), detail);
+      sendError(ctx, new ApiError(http.getStatusCode(), "bad request", firstLine(detail)));
     } else if (failure instanceof WebSocketHandshakeException) {
       LOG.debug("Request {} {} had an invalid WebSocket handshake: {}", ctx.request().method(), ctx.request().path(),
           failure.getMessage());
