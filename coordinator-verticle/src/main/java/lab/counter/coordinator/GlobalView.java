@@ -99,7 +99,7 @@ final class GlobalView {
    * Returns up to {@code limit} counter names after {@code after} (from the first when null), in
    * name order, with each region's total. A region whose page was cut may have more names past its
    * last one, so the list ends at the smallest such last name. Each listed counter then has the
-   * total of every region that replied, and {@code truncated} says that another page may follow.
+   * total of every region that replied, and {@code truncated} is true when another page may follow.
    */
   Future<JsonObject> counters(String after, int limit) {
     return timed("counters", () -> counterList(after, limit));
@@ -129,12 +129,13 @@ final class GlobalView {
           end = end == null || last.compareTo(end) < 0 ? last : end;
         }
       }
-      boolean truncated = end != null;
-      SortedMap<String, JsonObject> listed = truncated ? byName.headMap(end, true) : byName;
+      SortedMap<String, JsonObject> upToEnd = end == null ? byName : byName.headMap(end, true);
+      // Regions with different names each return up to limit names, so the union can exceed it.
       JsonObject counters = new JsonObject();
-      listed.forEach(counters::put);
+      upToEnd.entrySet().stream().limit(limit).forEach(entry -> counters.put(entry.getKey(), entry.getValue()));
+      boolean truncated = end != null || upToEnd.size() > limit;
       return Future.succeededFuture(new JsonObject()
-          .put("count", listed.size())
+          .put("count", counters.size())
           .put("truncated", truncated)
           .put("counters", counters)
           .put("unavailable_regions", unavailable));
