@@ -225,15 +225,20 @@ public final class GatewayVerticle extends VerticleBase implements ServiceVertic
     }));
   }
 
+  /** Sends a read of the global view to the coordinator. Every caller only reads, so a timeout changed nothing. */
   private Future<JsonObject> askCoordinator(String action, JsonObject request) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(requestTimeoutMillis * 2).addHeader(Headers.ACTION, action);
+    long timeoutMillis = requestTimeoutMillis * 2;
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).addHeader(Headers.ACTION, action);
     return vertx.eventBus().<JsonObject>request(Addresses.COORDINATOR_API, request, options)
         .map(reply -> reply.body())
         .recover(failure -> {
           ApiError error = ApiError.from(failure);
-          return Future.failedFuture(error.status() == 503
-              ? ApiError.unavailable("coordinator unavailable", "the coordinator computes the global view and did not answer: " + error.detail())
-              : error);
+          if (error.status() != 503) {
+            return Future.failedFuture(error);
+          }
+          String reason = "timeout".equals(error.error()) ? "no reply within " + timeoutMillis + " ms" : error.detail();
+          return Future.failedFuture(ApiError.unavailable("coordinator unavailable",
+              "the coordinator computes the global view and did not answer (" + reason + "); retry shortly"));
         });
   }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import lab.counter.common.config.ConfigKeys;
 import lab.counter.common.config.Settings;
+import lab.counter.common.protocol.Addresses;
 import lab.counter.coordinator.CoordinatorVerticle;
 import lab.counter.region.TestHttp;
 import lab.counter.region.TestRegionNode;
@@ -366,6 +367,22 @@ class GatewayVerticleTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt.get()))
                 .as("no handler fails at once rather than at the timeout")
                 .isLessThan(REQUEST_TIMEOUT_MS))));
+  }
+
+  @Test
+  @DisplayName("silent coordinator read gets 503")
+  void silentCoordinatorTimesOut(VertxTestContext testContext) {
+    // A consumer that never replies plays a coordinator that is hung or cut off.
+    vertx.eventBus().consumer(Addresses.COORDINATOR_API, message -> { })
+        .completion()
+        .compose(registered -> http.get(gatewayPort, "/api/counter/views"))
+        .onComplete(testContext.succeeding(response -> testContext.verify(() -> {
+          assertJsonError(response, 503, "coordinator unavailable", "GET /api/counter/views");
+          String detail = response.bodyAsJsonObject().getString("detail");
+          assertThat(detail).contains("no reply within " + 2 * REQUEST_TIMEOUT_MS + " ms");
+          assertThat(detail).as("a read changes nothing").doesNotContain("may or may not have been applied");
+          testContext.completeNow();
+        })));
   }
 
   @Test
