@@ -2,11 +2,13 @@ package lab.counter.gateway;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.MIMEHeader;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -78,7 +80,19 @@ public final class InspectorRoutes {
     SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions()
         .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.INSPECTOR))
         .setMaxHandlersPerSocket(MAX_HANDLERS_PER_SOCKET);
-    return SockJSHandler.create(vertx, sockJsOptions).bridge(bridgeOptions);
+    return SockJSHandler.create(vertx, sockJsOptions).bridge(bridgeOptions, InspectorRoutes::onBridgeEvent);
+  }
+
+  /**
+   * Lets every bridge event through to the permission checks and logs socket errors, such as a
+   * reset connection, at debug. vertx-web logs those and malformed frames at ERROR with no ids, so
+   * logback.xml turns its bridge logger off. A malformed frame still gets an error frame back.
+   */
+  private static void onBridgeEvent(BridgeEvent event) {
+    if (event.type() == BridgeEventType.SOCKET_ERROR) {
+      LOG.debug("Inspector bridge socket from {} failed: {}", event.socket().remoteAddress(), event.getRawMessage());
+    }
+    event.complete(true);
   }
 
   /** Serves the HTML index when the client ranks text/html above application/json, as browsers do. */

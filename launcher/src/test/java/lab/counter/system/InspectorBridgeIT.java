@@ -11,14 +11,19 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -158,6 +163,34 @@ class InspectorBridgeIT {
   }
 
   @Test
+  @DisplayName("malformed frames get error frames, no log")
+  void malformedFramesAnswered() throws Exception {
+    Path gatewayLog = lab.logDir().resolve("gateway.log");
+    long bridgeLinesBefore = bridgeLogLines(gatewayLog);
+    BridgeClient client = connect(null);
+    Map<String, String> expectedErrors = Map.of(
+        "{\"type\":\"nonsense\",\"address\":\"counter.inspector\"}", "invalid_type",
+        "{\"address\":\"counter.inspector\"}", "missing_type",
+        "not json", "invalid_json");
+    for (Map.Entry<String, String> expected : expectedErrors.entrySet()) {
+      client.sendText(expected.getKey());
+
+      JsonObject reply = client.next(FRAME_TIMEOUT);
+      assertThat(reply).as(expected.getKey() + ": no reply frame").isNotNull();
+      assertThat(reply.getString("type")).as(expected.getKey() + ": " + reply.encode()).isEqualTo("err");
+      assertThat(reply.getString("body")).as(expected.getKey()).isEqualTo(expected.getValue());
+    }
+    // vertx-web logs an invalid type at ERROR, one line per frame, unless logback turns its bridge logger off.
+    assertThat(bridgeLogLines(gatewayLog)).as("lines of vertx-web's bridge logger in " + gatewayLog).isEqualTo(bridgeLinesBefore);
+  }
+
+  private static long bridgeLogLines(Path log) throws IOException {
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.filter(line -> line.contains("EventBusBridgeImpl")).count();
+    }
+  }
+
+  @Test
   @DisplayName("a bridge handshake from another site's page is rejected")
   void foreignOriginRejected() throws Exception {
     assertThatThrownBy(() -> connect("http://attacker.invalid"))
@@ -219,7 +252,11 @@ class InspectorBridgeIT {
     }
 
     void send(JsonObject frame) throws Exception {
-      await(socket.writeTextMessage(frame.encode()));
+      sendText(frame.encode());
+    }
+
+    void sendText(String text) throws Exception {
+      await(socket.writeTextMessage(text));
     }
 
     /** Returns the next frame, or null when none arrives within {@code timeout}. */
