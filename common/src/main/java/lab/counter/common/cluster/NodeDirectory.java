@@ -127,13 +127,18 @@ public final class NodeDirectory {
     Entry previous = nodes.put(identity.nodeId(), new Entry(identity, System.currentTimeMillis(), left));
     boolean wasLive = previous != null && isLive(previous);
     if (left && wasLive) {
-      LOG.info("Node {} ({} in {}) left", identity.nodeId(), identity.service(), identity.region());
+      LOG.info("Node {} ({}) left", identity.nodeId(), describe(identity));
     } else if (!left && !wasLive && !identity.nodeId().equals(self.nodeId())) {
-      LOG.info("Node {} ({} in {}) is live", identity.nodeId(), identity.service(), identity.region());
+      LOG.info("Node {} ({}) is live", identity.nodeId(), describe(identity));
       // A newcomer learns of this process now rather than one interval later.
       announce("announce");
     } else if (!left && previous != null && !previous.identity().incarnation().equals(identity.incarnation())) {
       LOG.info("Node {} restarted (incarnation {})", identity.nodeId(), identity.incarnation());
     }
+  }
+
+  /** Returns "region in us-east" for a region node, and the service name for a service outside the regions. */
+  private static String describe(ServiceIdentity identity) {
+    return identity.region() == null ? identity.service() : identity.service() + " in " + identity.region();
   }
 }
