@@ -208,8 +208,14 @@ final class StrongCounterService {
     }
     opCache.remove(opId, entry);
     ApiError error = ApiError.from(done.cause());
-    LOG.warn("Strong write of op {} (counter {} +{}) failed after {} ms: {}", opId, entry.counter(), entry.amount(),
-        latency, error.getMessage());
+    if (error.status() < 500) {
+      // The client's request was invalid, such as an amount that would overflow the counter.
+      LOG.info("Strong write of op {} (counter {} +{}) was rejected after {} ms: {}", opId, entry.counter(), entry.amount(),
+          latency, error.getMessage());
+    } else {
+      LOG.warn("Strong write of op {} (counter {} +{}) failed after {} ms: {}", opId, entry.counter(), entry.amount(),
+          latency, error.getMessage());
+    }
     publishWrite(opId, entry.counter(), entry.amount(), "failed", latency, error.getMessage());
   }
 
