@@ -8,12 +8,12 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import lab.counter.common.cluster.NodeDirectory;
@@ -125,7 +125,7 @@ final class GlobalView {
         JsonObject page = reply.getJsonObject("counters");
         page.forEach(entry -> byName.computeIfAbsent(entry.getKey(), key -> new JsonObject()).put(region, entry.getValue()));
         if (reply.getBoolean("truncated", false)) {
-          String last = new TreeSet<>(page.fieldNames()).last();
+          String last = Collections.max(page.fieldNames());
           end = end == null || last.compareTo(end) < 0 ? last : end;
         }
       }

@@ -198,7 +198,7 @@ class CoordinatorVerticleTest {
             assertThat(counters.getJsonObject("gamma").getMap()).containsExactly(Map.entry(EAST, 5));
             secondPage.flag();
           });
-          // After alpha, neither region's page of 2 is cut (east: delta, gamma; west: beta, delta), but together they hold 3 names.
+          // After alpha, neither region's page of 2 is cut (east: delta, gamma; west: beta, delta), but together they have 3 names.
           return http.getJson(port, "/global/counters?limit=2&after=alpha");
         })
         .onComplete(testContext.succeeding(list -> testContext.verify(() -> {
