@@ -1,6 +1,7 @@
 package lab.counter.region;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.crdt.GCounter;
 import lab.counter.common.http.ApiError;
+import lab.counter.common.http.JsonWriter;
 import lab.counter.common.http.RequestFields;
 import lab.counter.common.protocol.IncrementBatch;
 
@@ -29,6 +31,7 @@ final class RegionNode {
   private final RegionMetrics metrics;
   private final DurableStore durable;
   private final IdempotencyKeys keys;
+  private final IncrementReply replies;
   private boolean ready;
   private long incrementsAccepted;
 
@@ -40,6 +43,7 @@ final class RegionNode {
     this.metrics = metrics;
     this.durable = durable;
     this.keys = keys;
+    this.replies = new IncrementReply(self.region(), self.nodeId());
   }
 
   /** Marks the node ready: its start-up sync is over and it accepts increments. */
@@ -66,6 +70,26 @@ final class RegionNode {
   }
 
   /**
+   * Applies an increment of the HTTP API as {@link #increment(JsonObject, String)} does and returns
+   * the same reply, already written as JSON. An increment without idempotency key, the common case,
+   * goes without the reply object: its bytes are written straight from the counts.
+   *
+   * @throws ApiError as {@link #increment(JsonObject, String)}
+   */
+  Future<Buffer> incrementEncoded(JsonObject body, String headerKey) {
+    String name = RequestFields.counterName(body);
+    long amount = RequestFields.positiveLong(body, "amount", 1);
+    String key = RequestFields.idempotencyKey(headerKey, body);
+    if (key != null) {
+      return apply(name, amount, key).map(JsonWriter::toBuffer);
+    }
+    requireReady();
+    GCounter updated = add(name, amount);
+    Buffer reply = replies.encode(name, updated.get(self.nodeId()), updated.value());
+    return acknowledged(durable.persist(name, updated, null, null), reply);
+  }
+
+  /**
    * Adds {@code amount} to counter {@code name} in this node's slot and completes once the
    * increment is as durable as the durability mode requires. With an idempotency key, a key
    * accepted within the window returns its first result and counts nothing.
@@ -82,9 +106,7 @@ final class RegionNode {
 
   /** Applies an increment whose fields are already valid; the HTTP path checks them only once. */
   private Future<JsonObject> apply(String name, long amount, String key) {
-    if (!ready) {
-      throw ApiError.unavailable("starting", "node " + self.nodeId() + " is still loading its state from its peers; retry shortly");
-    }
+    requireReady();
     if (key != null) {
       Future<JsonObject> earlier = keys.earlierOutcome(key, name, amount);
       if (earlier != null) {
@@ -92,6 +114,25 @@ final class RegionNode {
       }
     }
 
+    GCounter updated = add(name, amount);
+    JsonObject result = view(name, updated, false);
+    long now = key == null ? 0 : System.currentTimeMillis();
+    JsonObject stored = key == null ? null : IdempotencyKeys.stored(name, amount, result, now);
+    Future<JsonObject> outcome = acknowledged(durable.persist(name, updated, key, stored), result);
+    if (key != null) {
+      keys.track(key, name, amount, outcome, now);
+    }
+    return outcome;
+  }
+
+  private void requireReady() {
+    if (!ready) {
+      throw ApiError.unavailable("starting", "node " + self.nodeId() + " is still loading its state from its peers; retry shortly");
+    }
+  }
+
+  /** Adds {@code amount} to {@code name} in this node's slot and returns the counter after it. */
+  private GCounter add(String name, long amount) {
     GCounter updated;
     try {
       updated = store.increment(name, self.nodeId(), amount);
@@ -100,20 +141,19 @@ final class RegionNode {
     }
     incrementsAccepted++;
     metrics.onIncrement(name);
+    return updated;
+  }
 
-    JsonObject result = view(name, updated, false);
-    long now = key == null ? 0 : System.currentTimeMillis();
-    JsonObject stored = key == null ? null : IdempotencyKeys.stored(name, amount, result, now);
-    Future<Void> written = durable.persist(name, updated, key, stored);
+  /** Returns {@code reply} once {@code written} succeeds, or a 500 that says the increment is not acknowledged. */
+  private static <T> Future<T> acknowledged(Future<Void> written, T reply) {
     // Without DURABILITY=sync the write has already succeeded, so the reply skips the recover and map steps.
-    Future<JsonObject> outcome = written.succeeded() ? Future.succeededFuture(result) : written
+    if (written.succeeded()) {
+      return Future.succeededFuture(reply);
+    }
+    return written
         .recover(failure -> Future.failedFuture(new ApiError(500, "not durable",
             "the increment could not be written to disk and is not acknowledged: " + failure.getMessage())))
-        .map(ignored -> result);
-    if (key != null) {
-      keys.track(key, name, amount, outcome, now);
-    }
-    return outcome;
+        .map(ignored -> reply);
   }
 
   /**
@@ -124,12 +164,12 @@ final class RegionNode {
    */
   Future<IncrementBatch.Reply> incrementBatch(IncrementBatch.Request batch) {
     List<IncrementBatch.Increment> increments = batch.increments();
-    List<Future<JsonObject>> outcomes = new ArrayList<>(increments.size());
+    List<Future<IncrementBatch.Result>> outcomes = new ArrayList<>(increments.size());
     boolean allSettled = true;
     for (IncrementBatch.Increment increment : increments) {
-      Future<JsonObject> outcome;
+      Future<IncrementBatch.Result> outcome;
       try {
-        outcome = increment(increment.counterName(), increment.amount(), increment.key());
+        outcome = batched(increment);
       } catch (RuntimeException e) {
         outcome = Future.failedFuture(e);
       }
@@ -137,17 +177,36 @@ final class RegionNode {
       outcomes.add(outcome);
     }
     if (allSettled) {
-      return Future.succeededFuture(batchReply(increments, outcomes));
+      return Future.succeededFuture(batchReply(outcomes));
     }
-    return Future.join(outcomes).transform(settled -> Future.succeededFuture(batchReply(increments, outcomes)));
+    return Future.join(outcomes).transform(settled -> Future.succeededFuture(batchReply(outcomes)));
   }
 
-  private IncrementBatch.Reply batchReply(List<IncrementBatch.Increment> increments, List<Future<JsonObject>> outcomes) {
+  /**
+   * Applies one increment of a batch as {@link #increment(String, long, String)} does and returns
+   * its result. An increment without idempotency key goes without the reply object: its result is
+   * the counts, which is what {@link IncrementBatch#resultOf} would make of that object.
+   */
+  private Future<IncrementBatch.Result> batched(IncrementBatch.Increment increment) {
+    String name = increment.counterName();
+    if (increment.key() != null) {
+      return increment(name, increment.amount(), increment.key())
+          .map(reply -> IncrementBatch.resultOf(reply, name, self.region(), self.nodeId()));
+    }
+    RequestFields.counterName(name);
+    RequestFields.positiveAmount(increment.amount());
+    requireReady();
+    GCounter updated = add(name, increment.amount());
+    IncrementBatch.Result result = new IncrementBatch.Applied(updated.get(self.nodeId()), updated.value(), false);
+    return acknowledged(durable.persist(name, updated, null, null), result);
+  }
+
+  private IncrementBatch.Reply batchReply(List<Future<IncrementBatch.Result>> outcomes) {
     List<IncrementBatch.Result> results = new ArrayList<>(outcomes.size());
     for (int i = 0; i < outcomes.size(); i++) {
-      Future<JsonObject> outcome = outcomes.get(i);
+      Future<IncrementBatch.Result> outcome = outcomes.get(i);
       if (outcome.succeeded()) {
-        results.add(IncrementBatch.resultOf(outcome.result(), increments.get(i).counterName(), self.region(), self.nodeId()));
+        results.add(outcome.result());
       } else {
         ApiError error = ApiError.from(outcome.cause());
         results.add(new IncrementBatch.Failed(error.toReplyCode(), error.toReplyMessage()));

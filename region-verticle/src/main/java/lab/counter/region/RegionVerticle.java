@@ -229,7 +229,8 @@ public final class RegionVerticle extends VerticleBase implements ServiceVerticl
   }
 
   private void increment(RoutingContext ctx) {
-    HttpSupport.respond(ctx, node.increment(HttpSupport.jsonBody(ctx), RequestFields.idempotencyHeader(ctx.request().headers())));
+    HttpSupport.respondEncoded(ctx, node.incrementEncoded(HttpSupport.jsonBody(ctx),
+        RequestFields.idempotencyHeader(ctx.request().headers())));
   }
 
   private void readCounter(RoutingContext ctx) {

@@ -186,6 +186,14 @@ public final class HttpSupport {
     ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(JsonWriter.toBuffer(body));
   }
 
+  /** Sends {@code json}, a JSON document already encoded, with status 200. */
+  public static void ok(RoutingContext ctx, Buffer json) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(json);
+  }
+
   /** Sends the JSON error body of {@code error} with its status. */
   public static void sendError(RoutingContext ctx, ApiError error) {
     send(ctx, error.status(), error.toJson());
@@ -193,6 +201,21 @@ public final class HttpSupport {
 
   /** Completes {@code ctx} with the outcome of {@code result}: 200 and its JSON, or the JSON error. */
   public static void respond(RoutingContext ctx, Future<JsonObject> result) {
+    if (result.succeeded()) {
+      ok(ctx, result.result());
+      return;
+    }
+    result.onComplete(outcome -> {
+      if (outcome.succeeded()) {
+        ok(ctx, outcome.result());
+      } else {
+        sendError(ctx, ApiError.from(outcome.cause()));
+      }
+    });
+  }
+
+  /** As {@link #respond(RoutingContext, Future)}, for a reply already encoded as JSON. */
+  public static void respondEncoded(RoutingContext ctx, Future<Buffer> result) {
     if (result.succeeded()) {
       ok(ctx, result.result());
       return;
