@@ -111,7 +111,7 @@ final class IncrementBatcher {
 
   /**
    * Sends the queued increments, up to {@link #MAX_BATCH_SIZE}, as one message; called by the gate
-   * when this batcher's turn comes. Returns the message's outcome.
+   * when this batcher's turn comes. Returns a future that completes when the reply or failure arrives, just before the increments are answered.
    */
   Future<?> sendWaiting() {
     enqueued = false;
@@ -131,16 +131,27 @@ final class IncrementBatcher {
       batchesSent.increment();
       incrementsBatched.increment(batch.size());
     }
-    Future<?> sent;
+    // Completed when the reply or failure arrives, before the clients are answered: the gate then
+    // sends the next message first, so the region works on it while this batch's clients get their
+    // HTTP responses, instead of waiting for all of them to be written.
+    Promise<Void> replied = Promise.promise();
     try {
-      sent = vertx.eventBus().<IncrementBatch>request(address, new IncrementBatch.Request(increments), options)
-          .onSuccess(reply -> settle(batch, reply.body()))
-          .onFailure(failure -> batch.forEach(pending -> pending.reply().fail(failure)));
+      vertx.eventBus().<IncrementBatch>request(address, new IncrementBatch.Request(increments), options)
+          .onComplete(outcome -> {
+            inFlight--;
+            replied.complete();
+            if (outcome.succeeded()) {
+              settle(batch, outcome.result().body());
+            } else {
+              batch.forEach(pending -> pending.reply().fail(outcome.cause()));
+            }
+          });
     } catch (RuntimeException e) {
       // A send that throws has sent nothing; failing here also frees the gate, which waits for this future.
       LOG.error("Sending {} increments to {} failed", batch.size(), address, e);
+      inFlight--;
+      replied.complete();
       batch.forEach(pending -> pending.reply().fail(new ApiError(500, "internal error", "the batch could not be sent: " + e)));
-      sent = Future.failedFuture(e);
     }
     if (rotating) {
       onRotatingSent.run();
@@ -149,7 +160,7 @@ final class IncrementBatcher {
       enqueued = true;
       gate.enqueue(this);
     }
-    return sent.andThen(done -> inFlight--);
+    return replied.future();
   }
 
   /** Completes each increment of {@code batch} with its result in {@code reply}, in order. */
