@@ -34,7 +34,7 @@ RUN chmod 0755 /app/set-cluster-host
 # /app belongs to root, so the folder is created here for the service user.
 RUN mkdir /app/data && chown counterlab:counterlab /app/data
 USER counterlab
-# Heap size comes from JAVA_TOOL_OPTIONS (docker-compose.yml sets -Xms64m -Xmx384m -Xmn64m), so it can be
+# Heap size comes from JAVA_TOOL_OPTIONS (docker-compose.yml sets -Xms128m -Xmx384m -Xmn64m), so it can be
 # changed without rebuilding the image.
 ENTRYPOINT ["/app/set-cluster-host", "java", "-XX:+UseSerialGC", "-jar", "/app/counter-lab.jar"]
 CMD ["region"]
