@@ -111,7 +111,8 @@ final class IncrementBatcher {
 
   /**
    * Sends the queued increments, up to {@link #MAX_BATCH_SIZE}, as one message; called by the gate
-   * when this batcher's turn comes. Returns a future that completes when the reply or failure arrives, just before the increments are answered.
+   * when this batcher's turn comes. Returns a future that completes when the reply or failure
+   * arrives, just before the increments are answered.
    */
   Future<?> sendWaiting() {
     enqueued = false;
