@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import lab.counter.common.metrics.MetricNames;
 import lab.counter.common.metrics.Metrics;
 import lab.counter.common.metrics.RequestMetrics;
@@ -201,28 +202,22 @@ public final class HttpSupport {
 
   /** Completes {@code ctx} with the outcome of {@code result}: 200 and its JSON, or the JSON error. */
   public static void respond(RoutingContext ctx, Future<JsonObject> result) {
-    if (result.succeeded()) {
-      ok(ctx, result.result());
-      return;
-    }
-    result.onComplete(outcome -> {
-      if (outcome.succeeded()) {
-        ok(ctx, outcome.result());
-      } else {
-        sendError(ctx, ApiError.from(outcome.cause()));
-      }
-    });
+    respond(ctx, result, HttpSupport::ok);
   }
 
   /** As {@link #respond(RoutingContext, Future)}, for a reply already encoded as JSON. */
   public static void respondEncoded(RoutingContext ctx, Future<Buffer> result) {
+    respond(ctx, result, HttpSupport::ok);
+  }
+
+  private static <T> void respond(RoutingContext ctx, Future<T> result, BiConsumer<RoutingContext, T> ok) {
     if (result.succeeded()) {
-      ok(ctx, result.result());
+      ok.accept(ctx, result.result());
       return;
     }
     result.onComplete(outcome -> {
       if (outcome.succeeded()) {
-        ok(ctx, outcome.result());
+        ok.accept(ctx, outcome.result());
       } else {
         sendError(ctx, ApiError.from(outcome.cause()));
       }
