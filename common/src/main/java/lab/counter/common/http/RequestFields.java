@@ -68,7 +68,9 @@ public final class RequestFields {
     if (value instanceof java.math.BigInteger big) {
       throw ApiError.badRequest("invalid " + field, field + " " + big + " exceeds the maximum " + Long.MAX_VALUE);
     }
-    throw ApiError.badRequest("invalid " + field, field + " must be a positive integer, was " + typeOf(value) + " " + abbreviate(value));
+    // A string is echoed in quotes, so "1" does not read as the number 1.
+    String echoed = value instanceof String ? "\"" + abbreviate(value) + "\"" : abbreviate(value);
+    throw ApiError.badRequest("invalid " + field, field + " must be a positive integer, was " + typeOf(value) + " " + echoed);
   }
 
   /**

@@ -72,4 +72,15 @@ class RequestFieldsTest {
         .hasMessageContaining("must be a string");
     assertThat(RequestFields.idempotencyKey("k".repeat(RequestFields.MAX_IDEMPOTENCY_KEY_LENGTH))).hasSize(128);
   }
+
+  @Test
+  @DisplayName("a wrong amount is echoed with its type")
+  void wrongAmountEchoed() {
+    assertThatThrownBy(() -> RequestFields.positiveLong(new JsonObject().put("amount", "1"), "amount", 1))
+        .isInstanceOfSatisfying(ApiError.class, error -> assertThat(error.detail())
+            .isEqualTo("amount must be a positive integer, was a string \"1\""));
+    assertThatThrownBy(() -> RequestFields.positiveLong(new JsonObject().put("amount", 1.5), "amount", 1))
+        .isInstanceOfSatisfying(ApiError.class, error -> assertThat(error.detail())
+            .isEqualTo("amount must be a positive integer, was a number 1.5"));
+  }
 }
