@@ -75,7 +75,9 @@ public final class ClusterAdmin {
           .put("enabled", enabled)
           .put("partitioned_regions", new JsonArray(table.isolatedRegions().stream().toList()))
           .put("message", enabled
-              ? "Isolated " + String.join(", ", regions) + ": sync and strong replication to and from it are dropped; it keeps counting locally"
+              ? "Isolated " + String.join(", ", regions) + (regions.size() == 1
+                  ? ": sync and strong replication to and from it are dropped; it keeps counting locally"
+                  : ": sync and strong replication to and from each are dropped; each keeps counting locally")
               : "Healed " + String.join(", ", regions) + ": sync resumes at the next round; POST /admin/force-sync to sync now");
     });
   }
