@@ -112,7 +112,7 @@ final class IncrementBatcher {
   /**
    * Sends the queued increments, up to {@link #MAX_BATCH_SIZE}, as one message; called by the gate
    * when this batcher's turn comes. Returns a future that completes when the reply or failure
-   * arrives, just before the increments are answered.
+   * arrives, before the clients of the batch get their responses.
    */
   Future<?> sendWaiting() {
     enqueued = false;
@@ -132,9 +132,8 @@ final class IncrementBatcher {
       batchesSent.increment();
       incrementsBatched.increment(batch.size());
     }
-    // Completed when the reply or failure arrives, before the clients are answered: the gate then
-    // sends the next message first, so the region works on it while this batch's clients get their
-    // HTTP responses, instead of waiting for all of them to be written.
+    // Completed when the reply or failure arrives, before the clients get their responses. The gate
+    // then sends the next message first, so the region works on it while the responses are written.
     Promise<Void> replied = Promise.promise();
     try {
       vertx.eventBus().<IncrementBatch>request(address, new IncrementBatch.Request(increments), options)

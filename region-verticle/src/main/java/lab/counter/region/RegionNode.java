@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
+import java.util.function.Function;
 import lab.counter.common.cluster.PartitionTable;
 import lab.counter.common.cluster.ServiceIdentity;
 import lab.counter.common.crdt.GCounter;
@@ -71,8 +72,8 @@ final class RegionNode {
 
   /**
    * Applies an increment of the HTTP API as {@link #increment(JsonObject, String)} does and returns
-   * the same reply, already written as JSON. An increment without idempotency key, the common case,
-   * goes without the reply object: its bytes are written straight from the counts.
+   * the same reply, already encoded as JSON. An increment without idempotency key, the common case,
+   * skips the reply object because its bytes are written straight from the counts.
    *
    * @throws ApiError as {@link #increment(JsonObject, String)}
    */
@@ -83,10 +84,7 @@ final class RegionNode {
     if (key != null) {
       return apply(name, amount, key).map(JsonWriter::toBuffer);
     }
-    requireReady();
-    GCounter updated = add(name, amount);
-    Buffer reply = replies.encode(name, updated.get(self.nodeId()), updated.value());
-    return acknowledged(durable.persist(name, updated, null, null), reply);
+    return applyWithoutKey(name, amount, updated -> replies.encode(name, updated.get(self.nodeId()), updated.value()));
   }
 
   /**
@@ -106,23 +104,32 @@ final class RegionNode {
 
   /** Applies an increment whose fields are already valid; the HTTP path checks them only once. */
   private Future<JsonObject> apply(String name, long amount, String key) {
+    if (key == null) {
+      return applyWithoutKey(name, amount, updated -> view(name, updated, false));
+    }
     requireReady();
-    if (key != null) {
-      Future<JsonObject> earlier = keys.earlierOutcome(key, name, amount);
-      if (earlier != null) {
-        return earlier;
-      }
+    Future<JsonObject> earlier = keys.earlierOutcome(key, name, amount);
+    if (earlier != null) {
+      return earlier;
     }
 
     GCounter updated = add(name, amount);
     JsonObject result = view(name, updated, false);
-    long now = key == null ? 0 : System.currentTimeMillis();
-    JsonObject stored = key == null ? null : IdempotencyKeys.stored(name, amount, result, now);
+    long now = System.currentTimeMillis();
+    JsonObject stored = IdempotencyKeys.stored(name, amount, result, now);
     Future<JsonObject> outcome = acknowledged(durable.persist(name, updated, key, stored), result);
-    if (key != null) {
-      keys.track(key, name, amount, outcome, now);
-    }
+    keys.track(key, name, amount, outcome, now);
     return outcome;
+  }
+
+  /**
+   * Applies an increment without idempotency key whose fields are already valid, and returns
+   * {@code reply} of the counter after it once the increment is as durable as the mode requires.
+   */
+  private <T> Future<T> applyWithoutKey(String name, long amount, Function<GCounter, T> reply) {
+    requireReady();
+    GCounter updated = add(name, amount);
+    return acknowledged(durable.persist(name, updated, null, null), reply.apply(updated));
   }
 
   private void requireReady() {
@@ -144,7 +151,7 @@ final class RegionNode {
     return updated;
   }
 
-  /** Returns {@code reply} once {@code written} succeeds, or a 500 that says the increment is not acknowledged. */
+  /** Returns {@code reply} once {@code written} succeeds, or a 500 reporting that the increment is not acknowledged. */
   private static <T> Future<T> acknowledged(Future<Void> written, T reply) {
     // Without DURABILITY=sync the write has already succeeded, so the reply skips the recover and map steps.
     if (written.succeeded()) {
@@ -184,7 +191,7 @@ final class RegionNode {
 
   /**
    * Applies one increment of a batch as {@link #increment(String, long, String)} does and returns
-   * its result. An increment without idempotency key goes without the reply object: its result is
+   * its result. An increment without idempotency key skips the reply object, because its result is
    * the counts, which is what {@link IncrementBatch#resultOf} would make of that object.
    */
   private Future<IncrementBatch.Result> batched(IncrementBatch.Increment increment) {
@@ -195,10 +202,8 @@ final class RegionNode {
     }
     RequestFields.counterName(name);
     RequestFields.positiveAmount(increment.amount());
-    requireReady();
-    GCounter updated = add(name, increment.amount());
-    IncrementBatch.Result result = new IncrementBatch.Applied(updated.get(self.nodeId()), updated.value(), false);
-    return acknowledged(durable.persist(name, updated, null, null), result);
+    return applyWithoutKey(name, increment.amount(),
+        updated -> new IncrementBatch.Applied(updated.get(self.nodeId()), updated.value(), false));
   }
 
   private IncrementBatch.Reply batchReply(List<Future<IncrementBatch.Result>> outcomes) {

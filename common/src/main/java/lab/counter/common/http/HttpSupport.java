@@ -181,18 +181,20 @@ public final class HttpSupport {
 
   /** Sends {@code body} as JSON with {@code status}. */
   public static void send(RoutingContext ctx, int status, JsonObject body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
-    }
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(JsonWriter.toBuffer(body));
+    send(ctx, status, JsonWriter.toBuffer(body));
   }
 
   /** Sends {@code json}, a JSON document already encoded, with status 200. */
   public static void ok(RoutingContext ctx, Buffer json) {
+    send(ctx, 200, json);
+  }
+
+  /** Sends {@code json}, a JSON document already encoded, with {@code status}, unless a response was sent. */
+  private static void send(RoutingContext ctx, int status, Buffer json) {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(json);
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(json);
   }
 
   /** Sends the JSON error body of {@code error} with its status. */
